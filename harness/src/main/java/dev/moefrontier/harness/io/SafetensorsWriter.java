@@ -1,0 +1,165 @@
+package dev.moefrontier.harness.io;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes safetensors files: tensors in the order added, {@code __metadata__} first, header padded with spaces to a
+ * multiple of 8 bytes. Data is streamed, so a writer holds one tensor at a time. The file appears atomically
+ * (written to a temporary file, then renamed), so an error never leaves a partial file behind.
+ */
+public final class SafetensorsWriter {
+
+    /** Produces a tensor's bytes (little-endian, in the entry's dtype) on demand. */
+    @FunctionalInterface
+    public interface Payload {
+        /** Writes exactly the entry's byte size to {@code out}. */
+        void writeTo(FileChannel out) throws IOException;
+    }
+
+    private record Entry(String name, DType dtype, long[] shape, Payload payload) {}
+
+    private final Map<String, String> metadata = new LinkedHashMap<>();
+    private final List<Entry> entries = new ArrayList<>();
+    private final java.util.Set<String> names = new java.util.HashSet<>();
+
+    public SafetensorsWriter() {
+        metadata.put("format", "pt");
+    }
+
+    /** Replaces the {@code __metadata__} map (string values only). */
+    public SafetensorsWriter metadata(Map<String, String> meta) {
+        metadata.clear();
+        metadata.putAll(meta);
+        return this;
+    }
+
+    /** Adds a tensor whose bytes are produced by {@code payload}. */
+    public SafetensorsWriter add(String name, DType dtype, long[] shape, Payload payload) {
+        if (!names.add(name)) {
+            throw new IllegalArgumentException("duplicate tensor name " + name);
+        }
+        entries.add(new Entry(name, dtype, shape.clone(), payload));
+        return this;
+    }
+
+    /** Adds float32 values stored as {@code dtype} (F32, F16 or BF16; narrowing rounds to nearest even). */
+    public SafetensorsWriter addFloats(String name, DType dtype, long[] shape, float[] values) {
+        if (TensorInfo.numel(shape) != values.length) {
+            throw new IllegalArgumentException(name + ": " + values.length + " values for shape " + java.util.Arrays.toString(shape));
+        }
+        return add(name, dtype, shape, out -> writeAll(out, encode(values, dtype)));
+    }
+
+    /** Adds a raw copy of tensor {@code t} of an open file (any dtype), byte for byte. */
+    public SafetensorsWriter addCopy(String name, SafetensorsFile file, TensorInfo t) {
+        return add(name, t.dtype(), t.shape(), out -> {
+            ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(t.byteSize()));
+            file.readRaw(t, b);
+            writeAll(out, b.flip());
+        });
+    }
+
+    /** Encodes float32 values little-endian as F32, F16 or BF16. */
+    public static ByteBuffer encode(float[] values, DType dtype) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * dtype.size()).order(ByteOrder.LITTLE_ENDIAN);
+        switch (dtype) {
+            case F32 -> b.asFloatBuffer().put(values);
+            case BF16 -> {
+                for (int i = 0; i < values.length; i++) {
+                    b.putShort(i * 2, Widening.floatToBf16Bits(values[i]));
+                }
+            }
+            case F16 -> {
+                for (int i = 0; i < values.length; i++) {
+                    b.putShort(i * 2, Widening.floatToHalfBits(values[i]));
+                }
+            }
+            default -> throw new IllegalArgumentException("cannot encode floats as " + dtype);
+        }
+        return b;
+    }
+
+    /** The header JSON (before padding) for the entries added so far. */
+    String headerJson() {
+        JsonObject root = new JsonObject();
+        if (!metadata.isEmpty()) {
+            JsonObject meta = new JsonObject();
+            metadata.forEach(meta::addProperty);
+            root.add("__metadata__", meta);
+        }
+        long offset = 0;
+        for (Entry e : entries) {
+            long size = Math.multiplyExact(TensorInfo.numel(e.shape()), e.dtype().size());
+            JsonObject o = new JsonObject();
+            o.addProperty("dtype", e.dtype().name());
+            JsonArray shape = new JsonArray();
+            for (long d : e.shape()) {
+                shape.add(d);
+            }
+            o.add("shape", shape);
+            JsonArray offs = new JsonArray();
+            offs.add(offset);
+            offs.add(offset + size);
+            o.add("data_offsets", offs);
+            root.add(e.name(), o);
+            offset += size;
+        }
+        return root.toString();
+    }
+
+    /** Writes the file atomically. */
+    public void write(Path file) throws IOException {
+        byte[] json = headerJson().getBytes(StandardCharsets.UTF_8);
+        int padded = (json.length + 7) / 8 * 8;
+        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(padded);
+        head.put(json);
+        while (head.hasRemaining()) {
+            head.put((byte) ' ');
+        }
+        head.flip();
+        Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
+        boolean ok = false;
+        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            writeAll(out, head);
+            for (Entry e : entries) {
+                long before = out.position();
+                e.payload().writeTo(out);
+                long want = TensorInfo.numel(e.shape()) * e.dtype().size();
+                if (out.position() - before != want) {
+                    throw new IOException("tensor '" + e.name() + "' wrote " + (out.position() - before) + " bytes, expected " + want);
+                }
+            }
+            out.force(true);
+            ok = true;
+        } finally {
+            if (!ok) {
+                Files.deleteIfExists(tmp);
+            }
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Writes every remaining byte of {@code b}. */
+    public static void writeAll(FileChannel out, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            out.write(b);
+        }
+    }
+}

@@ -1,0 +1,301 @@
+package dev.moefrontier.harness.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import dev.moefrontier.harness.io.Checkpoint;
+import dev.moefrontier.harness.model.ModelConfig.LayerSpec;
+import dev.moefrontier.harness.model.ModelWeights.Residency;
+import dev.moefrontier.harness.model.TensorLayout.ExpertStorage;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A decoder-only MoE language model, the one model definition for every family (differences come from
+ * {@link Family}). Per layer:
+ *
+ * <pre>
+ *   h = h + mixer(rmsnorm_in(h))        mixer: softmax attention or Gated DeltaNet     [B, T, H]
+ *   x = rmsnorm_post(h)                                                                  [B, T, H]
+ *   h = h + mlp(x)                      mlp: sparse MoE (+ shared expert) or dense SwiGLU [B, T, H]
+ * </pre>
+ *
+ * then a final RMSNorm and the LM head. Batches run layer-major: every micro-batch passes layer l before any
+ * passes l + 1, so with {@link Residency#STREAM} only one layer's weights are in memory at a time.
+ */
+public final class MoeTransformer implements AutoCloseable {
+
+    /** Receives the final-normed hidden state [B, T, H] of each batch; valid during the call. */
+    @FunctionalInterface
+    public interface HiddenSink {
+        void accept(int index, TokenBatch batch, NDArray hidden);
+    }
+
+    private final ModelConfig config;
+    private final Checkpoint checkpoint;
+    private final NDManager manager;
+    private final ModelWeights weights;
+    private final Rope rope;
+    private final GatedDeltaNet.Mode deltaMode;
+    private final int deltaChunk;
+    private final Map<Integer, NDArray> masks = new HashMap<>();
+
+    private MoeTransformer(Builder b, ModelConfig config, Checkpoint checkpoint, ExpertStorage storage) {
+        this.config = config;
+        this.checkpoint = checkpoint;
+        this.manager = NDManager.newBaseManager(b.device, "PyTorch");
+        try {
+            Residency residency = b.residency != null ? b.residency : autoResidency(checkpoint);
+            this.weights = new ModelWeights(config, checkpoint, storage, manager, residency);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+        ModelConfig.AttentionSpec a = config.attention();
+        this.rope = new Rope(manager, a.ropeTheta(), a.rotaryDim(), a.headDim());
+        this.deltaMode = b.deltaMode;
+        this.deltaChunk = b.deltaChunk;
+    }
+
+    /** Opens {@code dir} with default options (CPU, residency chosen by size). */
+    public static MoeTransformer open(Path dir) {
+        return builder().setPath(dir).build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Keeps layers resident when the float32 model takes under a quarter of physical memory (at most 16 GiB). */
+    private static Residency autoResidency(Checkpoint ckpt) {
+        long f32 = 0;
+        for (var t : ckpt.tensors().values()) {
+            f32 += t.numel() * 4;
+        }
+        long budget = Math.min(16L << 30, physicalMemory() / 4);
+        return f32 <= budget ? Residency.RESIDENT : Residency.STREAM;
+    }
+
+    static long physicalMemory() {
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            return sun.getTotalMemorySize();
+        }
+        return 8L << 30;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public Checkpoint checkpoint() {
+        return checkpoint;
+    }
+
+    public ModelWeights weights() {
+        return weights;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** One batch; returns the final-normed hidden state [B, T, H] on {@code out}. */
+    public NDArray forward(TokenBatch batch, ForwardObserver observer, NDManager out) {
+        NDArray[] result = new NDArray[1];
+        run(List.of(batch), observer, (i, b, hidden) -> {
+            result[0] = hidden.duplicate();
+            result[0].attach(out);
+        });
+        return result[0];
+    }
+
+    /** Logits [T, V] of one sequence, on {@code out}. */
+    public NDArray logits(int[] ids, ForwardObserver observer, NDManager out) {
+        NDArray[] result = new NDArray[1];
+        run(List.of(TokenBatch.of(ids)), observer, (i, b, hidden) -> {
+            result[0] = logits(hidden.get(0));
+            result[0].attach(out);
+        });
+        return result[0];
+    }
+
+    /** {@code lm_head} applied to hidden states [..., H] → [..., V] (on the hidden state's manager). */
+    public NDArray logits(NDArray hidden) {
+        return hidden.matMul(weights.lmHeadT());
+    }
+
+    /** Runs every batch through the model, layer-major, and hands each final hidden state to {@code sink}. */
+    public void run(List<TokenBatch> batches, ForwardObserver observer, HiddenSink sink) {
+        Objects.requireNonNull(observer, "observer");
+        float eps = (float) config.rmsEps();
+        try (NDManager run = manager.newSubManager()) {
+            NDArray[] h = new NDArray[batches.size()];
+            for (int i = 0; i < h.length; i++) {
+                h[i] = embed(batches.get(i), run);
+            }
+            for (LayerSpec spec : config.layers()) {
+                LayerWeights w = weights.acquire(spec.index());
+                try {
+                    for (int i = 0; i < h.length; i++) {
+                        NDArray next = layer(h[i], w, spec, batches.get(i), observer, run);
+                        h[i].close();
+                        h[i] = next;
+                    }
+                } finally {
+                    weights.release(w);
+                }
+            }
+            for (int i = 0; i < h.length; i++) {
+                try (NDManager scope = run.newSubManager()) {
+                    h[i].tempAttach(scope);
+                    sink.accept(i, batches.get(i), Ops.rmsNorm(h[i], weights.finalNorm(), eps));
+                }
+            }
+        }
+    }
+
+    /** Token embeddings [B, T, H] (padding id 0). */
+    private NDArray embed(TokenBatch batch, NDManager run) {
+        for (int s = 0; s < batch.size(); s++) {
+            for (int id : batch.sequence(s)) {
+                if (id < 0 || id >= config.vocabSize()) {
+                    throw new IllegalArgumentException("token id " + id + " outside the vocabulary (0.." + (config.vocabSize() - 1) + ")");
+                }
+            }
+        }
+        NDArray ids = run.create(batch.paddedIds());
+        NDArray e = weights.embedding().get(run, new NDIndex("{}", ids));
+        ids.close();
+        return e.reshape(batch.size(), batch.maxLength(), config.hiddenSize());
+    }
+
+    /** One decoder layer for one micro-batch; intermediates live in a scope closed before returning. */
+    private NDArray layer(NDArray h, LayerWeights w, LayerSpec spec, TokenBatch batch, ForwardObserver observer,
+            NDManager run) {
+        float eps = (float) config.rmsEps();
+        try (NDManager scope = run.newSubManager()) {
+            h.tempAttach(scope);
+            NDArray x = Ops.rmsNorm(h, w.inputNorm(), eps); // [B, T, H]
+            NDArray mixed = spec.mixer() == ModelConfig.Mixer.ATTENTION
+                    ? Attention.forward(x, w.attention(), config.attention(), config.family().qkNorm(), eps, rope,
+                            mask(batch.maxLength()))
+                    : GatedDeltaNet.forward(x, w.linear(), config.linear(), eps, deltaMode, deltaChunk);
+            NDArray h1 = h.add(mixed); // [B, T, H]
+            x = Ops.rmsNorm(h1, w.postNorm(), eps); // [B, T, H]
+            NDArray mlp = spec.mlp() == ModelConfig.Mlp.MOE
+                    ? moe(x, w.moe(), spec.index(), batch, observer, scope)
+                    : Ops.swiglu(x, w.mlp().gateUpT(), w.mlp().downT());
+            NDArray out = h1.addi(mlp); // [B, T, H]
+            if (observer.observesLayerOutput(spec.index())) {
+                observer.onLayerOutput(spec.index(), batch, out);
+            }
+            out.attach(run);
+            return out;
+        }
+    }
+
+    /** The MoE block on the real (unpadded) tokens. */
+    private NDArray moe(NDArray x, LayerWeights.Moe w, int layer, TokenBatch batch, ForwardObserver observer,
+            NDManager scope) {
+        long h = config.hiddenSize();
+        long b = batch.size();
+        long t = batch.maxLength();
+        NDArray flat = x.reshape(b * t, h); // [B*T, H]
+        if (!batch.padded()) {
+            return SparseMoeBlock.forward(flat, w, config.moe(), layer, batch, observer, scope).reshape(b, t, h);
+        }
+        NDArray real = scope.create(batch.realPositions());
+        NDArray out = SparseMoeBlock.forward(flat.get(scope, new NDIndex("{}", real)), w, config.moe(), layer, batch,
+                observer, scope); // [N, H]
+        NDArray full = scope.zeros(flat.getShape());
+        full.set(new NDIndex("{}", real), out);
+        return full.reshape(b, t, h);
+    }
+
+    /** Additive causal mask [T, T] (−inf above the diagonal and outside a sliding window). */
+    private synchronized NDArray mask(int len) {
+        return masks.computeIfAbsent(len, t -> {
+            Integer window = config.attention().slidingWindow();
+            float[] m = new float[t * t];
+            for (int i = 0; i < t; i++) {
+                for (int j = 0; j < t; j++) {
+                    boolean visible = j <= i && (window == null || i - j < window);
+                    m[i * t + j] = visible ? 0f : Float.NEGATIVE_INFINITY;
+                }
+            }
+            return manager.create(m, new ai.djl.ndarray.types.Shape(t, t));
+        });
+    }
+
+    @Override
+    public void close() {
+        try {
+            weights.close();
+            manager.close();
+        } finally {
+            checkpoint.close();
+        }
+    }
+
+    /** Options for {@link MoeTransformer}: {@code set*} for required settings, {@code opt*} for optional ones. */
+    public static final class Builder {
+        private Path path;
+        private Device device = Device.cpu();
+        private Residency residency;
+        private GatedDeltaNet.Mode deltaMode = GatedDeltaNet.Mode.CHUNKED;
+        private int deltaChunk = 64;
+
+        /** The checkpoint directory (config.json + safetensors). */
+        public Builder setPath(Path path) {
+            this.path = path;
+            return this;
+        }
+
+        /** Device for weights and compute (default CPU). */
+        public Builder optDevice(Device device) {
+            this.device = device;
+            return this;
+        }
+
+        /** Keep layers resident or stream them; default: resident when the model is small relative to memory. */
+        public Builder optResidency(Residency residency) {
+            this.residency = residency;
+            return this;
+        }
+
+        /** Evaluate Gated DeltaNet as the plain recurrence (reference) instead of chunks. */
+        public Builder optRecurrentDeltaNet(boolean recurrent) {
+            this.deltaMode = recurrent ? GatedDeltaNet.Mode.RECURRENT : GatedDeltaNet.Mode.CHUNKED;
+            return this;
+        }
+
+        /** Chunk length of the chunked Gated DeltaNet (default 64). */
+        public Builder optDeltaNetChunk(int chunk) {
+            if (chunk < 1) {
+                throw new IllegalArgumentException("chunk must be positive");
+            }
+            this.deltaChunk = chunk;
+            return this;
+        }
+
+        /** Validates the checkpoint against its config and loads the resident weights. */
+        public MoeTransformer build() {
+            Objects.requireNonNull(path, "setPath is required");
+            ModelConfig cfg = ModelConfig.load(path);
+            Checkpoint ckpt = Checkpoint.open(path);
+            try {
+                ExpertStorage storage = TensorLayout.validate(cfg, ckpt);
+                return new MoeTransformer(this, cfg, ckpt, storage);
+            } catch (RuntimeException e) {
+                ckpt.close();
+                throw e;
+            }
+        }
+    }
+}
