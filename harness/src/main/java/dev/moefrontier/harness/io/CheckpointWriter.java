@@ -3,10 +3,8 @@ package dev.moefrontier.harness.io;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -85,9 +83,7 @@ public final class CheckpointWriter {
         index.add("metadata", meta);
         index.add("weight_map", weightMap);
         Path idx = dir.resolve(Checkpoint.INDEX);
-        Path tmp = Files.createTempFile(dir, ".index", ".tmp");
-        Files.writeString(tmp, new GsonBuilder().setPrettyPrinting().create().toJson(index), StandardCharsets.UTF_8);
-        Files.move(tmp, idx, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        dev.moefrontier.harness.util.AtomicFiles.writeString(idx, new GsonBuilder().setPrettyPrinting().create().toJson(index));
         written.add(idx);
         return written;
     }

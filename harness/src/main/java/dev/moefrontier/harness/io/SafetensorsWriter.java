@@ -7,9 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -132,28 +130,20 @@ public final class SafetensorsWriter {
             head.put((byte) ' ');
         }
         head.flip();
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
-        boolean ok = false;
-        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            writeAll(out, head);
-            for (Entry e : entries) {
-                long before = out.position();
-                e.payload().writeTo(out);
-                long want = TensorInfo.numel(e.shape()) * e.dtype().size();
-                if (out.position() - before != want) {
-                    throw new IOException("tensor '" + e.name() + "' wrote " + (out.position() - before) + " bytes, expected " + want);
+        dev.moefrontier.harness.util.AtomicFiles.write(file, tmp -> {
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                writeAll(out, head);
+                for (Entry e : entries) {
+                    long before = out.position();
+                    e.payload().writeTo(out);
+                    long want = TensorInfo.numel(e.shape()) * e.dtype().size();
+                    if (out.position() - before != want) {
+                        throw new IOException("tensor '" + e.name() + "' wrote " + (out.position() - before) + " bytes, expected " + want);
+                    }
                 }
+                out.force(true);
             }
-            out.force(true);
-            ok = true;
-        } finally {
-            if (!ok) {
-                Files.deleteIfExists(tmp);
-            }
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        });
     }
 
     /** Writes every remaining byte of {@code b}. */

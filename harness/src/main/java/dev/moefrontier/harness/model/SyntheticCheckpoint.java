@@ -9,7 +9,6 @@ import dev.moefrontier.harness.io.SafetensorsWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -222,9 +221,9 @@ public final class SyntheticCheckpoint {
 
     /** Writes config.json and the weights into {@code dir}; returns the bytes of tensor data. */
     public long write(Path dir) throws IOException {
-        Files.createDirectories(dir);
         JsonObject json = config();
-        ModelConfig cfg = ModelConfig.parse(json, dir.resolve("config.json"));
+        ModelConfig cfg = ModelConfig.parse(json, dir.resolve("config.json")); // validates before anything is written
+        Files.createDirectories(dir);
         TensorLayout.ExpertStorage storage = fused ? TensorLayout.ExpertStorage.FUSED : TensorLayout.ExpertStorage.PER_EXPERT;
         CheckpointWriter w = new CheckpointWriter(maxShardBytes);
         for (Map.Entry<String, long[]> e : TensorLayout.expected(cfg, storage).entrySet()) {
@@ -235,8 +234,8 @@ public final class SyntheticCheckpoint {
             w.add(name, dtype, shape, out -> writeValues(out, shape, init, tensorSeed));
         }
         w.write(dir);
-        Files.writeString(dir.resolve("config.json"), new GsonBuilder().setPrettyPrinting().create().toJson(json),
-                StandardCharsets.UTF_8);
+        dev.moefrontier.harness.util.AtomicFiles.writeString(dir.resolve("config.json"),
+                new GsonBuilder().setPrettyPrinting().create().toJson(json));
         return w.totalBytes();
     }
 

@@ -1,0 +1,12 @@
+package dev.moefrontier.harness.cli;
+
+import java.util.List;
+
+/**
+ * Lets a module add {@code frontier} subcommands (picocli {@code @Command} objects) without the harness depending on
+ * it: list the implementation in {@code META-INF/services/dev.moefrontier.harness.cli.CliExtension}.
+ */
+public interface CliExtension {
+    /** Command objects to add, each annotated with picocli's {@code @Command(name = ...)}. */
+    List<Object> commands();
+}

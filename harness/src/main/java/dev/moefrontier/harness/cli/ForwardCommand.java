@@ -1,0 +1,58 @@
+package dev.moefrontier.harness.cli;
+
+import dev.moefrontier.harness.model.ForwardDump;
+import dev.moefrontier.harness.model.InputsFile;
+import dev.moefrontier.harness.model.MoeTransformer;
+import dev.moefrontier.harness.util.Provenance;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code frontier forward}. */
+@Command(name = "forward", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Run token sequences through a checkpoint and dump logits and routing.",
+            "Each sequence of an inputs.json runs on its own; written as F32 safetensors:",
+            "  logits.{s} [T,V]; per MoE layer L: router_logits.{s}.{L} [T,E], topk_idx.{s}.{L} [T,k] (float-coded),",
+            "  topk_weight.{s}.{L} [T,k], moe_input.{s}.{L} [T,H] - the names of the conformance fixtures.",
+            "The checkpoint is validated first; on any error nothing is written."
+        })
+final class ForwardCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Checkpoint directory (config.json + safetensors).")
+    Path model;
+
+    @Option(names = "--inputs", required = true, paramLabel = "FILE", description = "{\"input_ids\": [[...], ...]}")
+    Path inputs;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output .safetensors file.")
+    Path out;
+
+    @Mixin
+    RuntimeOptions runtime;
+
+    @Override
+    public Integer call() throws Exception {
+        if (Files.isDirectory(out)) {
+            throw new Main.UserError(out + ": is a directory; --out names a .safetensors file");
+        }
+        List<int[]> seqs = InputsFile.read(inputs);
+        try (MoeTransformer m = runtime.open(model)) {
+            InputsFile.checkVocabulary(inputs, seqs, m.config().vocabSize());
+            Map<String, ForwardDump.Tensor> dump = ForwardDump.run(m, seqs);
+            Map<String, String> meta = new LinkedHashMap<>(Provenance.basic());
+            meta.put("model", model.toAbsolutePath().toString());
+            meta.put("model_type", m.config().modelType());
+            meta.put("checkpoint_fingerprint", m.checkpoint().fingerprint());
+            meta.put("inputs", inputs.toAbsolutePath().toString());
+            ForwardDump.write(dump, out, meta);
+            System.out.printf("wrote %d tensors for %d sequence(s) to %s%n", dump.size(), seqs.size(), out);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,130 @@
+package dev.moefrontier.harness.cli;
+
+import dev.moefrontier.harness.io.CheckpointException;
+import dev.moefrontier.harness.runtime.Engines;
+import dev.moefrontier.harness.util.Provenance;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.ServiceLoader;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/** {@code frontier}: the MoE Frontier command line. */
+@Command(name = "frontier",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = {
+            "Benchmark and evaluation harness for learning-free compression of sparse Mixture-of-Experts language models.",
+            "",
+            "Loads Hugging Face MoE checkpoints (safetensors + config.json: olmoe, qwen2_moe, qwen3_moe, mixtral,"
+                + " qwen3_5_moe) with DJL's PyTorch engine, fully offline.",
+            ""
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  frontier demo",
+            "  frontier doctor",
+            "  frontier forward --model DIR --inputs inputs.json --out out.safetensors",
+            "  frontier synth --type qwen3_5_moe --experts 256 --topk 8 --out /tmp/q35",
+            "  frontier bench forward",
+            "",
+            "Run 'frontier COMMAND --help' for a command's options. Errors exit with status 1 (2 for bad usage)."
+        },
+        subcommands = {
+            DemoCommand.class,
+            DoctorCommand.class,
+            ForwardCommand.class,
+            SynthCommand.class,
+            BenchCommand.class,
+            CommandLine.HelpCommand.class
+        })
+public final class Main implements Runnable {
+
+    @Option(names = "--stacktrace", scope = ScopeType.INHERIT, description = "Print the full stack trace of an error.")
+    boolean stacktrace;
+
+    @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT, description = "No progress bars.")
+    void quiet(boolean q) {
+        dev.moefrontier.harness.util.Progress.quiet(q);
+    }
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the CLI and returns the exit status (for tests). */
+    public static int execute(String... args) {
+        Engines.offline();
+        CommandLine cl = commandLine();
+        return cl.execute(args);
+    }
+
+    /** The command tree, with the subcommands of every {@link CliExtension} on the classpath. */
+    public static CommandLine commandLine() {
+        Main main = new Main();
+        CommandLine cl = new CommandLine(main);
+        for (CliExtension ext : ServiceLoader.load(CliExtension.class, Thread.currentThread().getContextClassLoader())) {
+            for (Object cmd : ext.commands()) {
+                cl.addSubcommand(cmd);
+            }
+        }
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            PrintWriter err = commandLine.getErr();
+            err.println("frontier: error: " + message(ex));
+            if (main.stacktrace) {
+                ex.printStackTrace(err);
+            } else if (!expected(ex)) {
+                err.println("(run with --stacktrace for details)");
+            }
+            err.flush();
+            return 1;
+        });
+        return cl;
+    }
+
+    /** Errors about the user's input, whose message says everything. */
+    private static boolean expected(Throwable ex) {
+        return ex instanceof CheckpointException || ex instanceof IllegalArgumentException
+                || ex instanceof UncheckedIOException || ex instanceof java.io.IOException
+                || ex instanceof UserError;
+    }
+
+    private static String message(Throwable ex) {
+        String m = ex.getMessage();
+        if (expected(ex) && m != null) {
+            return m.replace('\n', ' ');
+        }
+        return ex.getClass().getSimpleName() + (m == null ? "" : ": " + m.replace('\n', ' '));
+    }
+
+    /** An error in what the user asked for (bad combination of options, unusable file). */
+    public static final class UserError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public UserError(String message) {
+            super(message);
+        }
+    }
+
+    /** {@code --version}. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"MoE Frontier " + Provenance.version() + " (git " + Provenance.gitCommit() + ")",
+                "DJL " + Provenance.djlVersion() + ", Java " + System.getProperty("java.version")};
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package dev.moefrontier.harness.cli;
+
+import ai.djl.Device;
+import dev.moefrontier.harness.model.ModelWeights;
+import dev.moefrontier.harness.model.MoeTransformer;
+import dev.moefrontier.harness.runtime.Engines;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options shared by commands that run a model (a picocli mixin). */
+public final class RuntimeOptions {
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "DEV",
+            description = "cpu, gpu, gpu:N or auto (first GPU if any). Default: ${DEFAULT-VALUE}.")
+    String device;
+
+    @Option(names = "--threads", paramLabel = "N",
+            description = "PyTorch intra-op threads (default: PyTorch's choice, usually the core count).")
+    Integer threads;
+
+    @Option(names = "--residency", defaultValue = "auto", paramLabel = "MODE",
+            description = "Layer weights: resident (kept), stream (loaded per layer, peak memory ~ one layer) or auto"
+                    + " (resident when the float32 model fits in a quarter of RAM). Default: ${DEFAULT-VALUE}.")
+    String residency;
+
+    /** Applies thread settings (before the engine starts) and resolves the device. */
+    public Device device() {
+        Engines.threads(threads, null);
+        return Engines.device(device);
+    }
+
+    /** The residency, or null for automatic. */
+    public ModelWeights.Residency residency() {
+        return switch (residency.toLowerCase(java.util.Locale.ROOT)) {
+            case "auto" -> null;
+            case "resident" -> ModelWeights.Residency.RESIDENT;
+            case "stream" -> ModelWeights.Residency.STREAM;
+            default -> throw new IllegalArgumentException("invalid --residency '" + residency + "' (auto, resident, stream)");
+        };
+    }
+
+    /** Opens a model with these options. */
+    public MoeTransformer open(Path dir) {
+        ModelWeights.Residency r = residency();
+        return MoeTransformer.builder().setPath(dir).optDevice(device()).optResidency(r).build();
+    }
+}
