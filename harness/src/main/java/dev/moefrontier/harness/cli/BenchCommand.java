@@ -188,7 +188,7 @@ final class BenchCommand implements Runnable {
                     double roof = matmulGflops(device, n, 5);
                     System.out.printf("model        %s, %d layers, H=%d, %d experts top-%d, I=%d, V=%d (%s)%n", c.modelType(),
                             c.numLayers(), c.hiddenSize(), c.moe().numExperts(), c.moe().topK(), c.moe().intermediate(),
-                            c.vocabSize(), device);
+                            c.vocabSize(), device.getDeviceType());
                     System.out.printf("forward      %d x %d tokens in %.3f s (best of %d): %.0f tokens/s%n", batch, seqLen, best, reps, tps);
                     System.out.printf("compute      %.2f GFLOP/token -> %.1f GFLOP/s achieved%n", fpt / 1e9, achieved);
                     System.out.printf("roofline     %dx%dx%d float32 matmul: %.1f GFLOP/s%n", n, n, n, roof);

@@ -46,7 +46,7 @@ final class DemoCommand implements Callable<Integer> {
             ModelConfig c = model.config();
             int k = c.moe().topK();
             System.out.printf("MoE Frontier demo: bundled tiny %s (random weights; %d layers, %d experts, top-%d, %s)%n%n",
-                    c.modelType(), c.numLayers(), c.moe().numExperts(), k, model.manager().getDevice());
+                    c.modelType(), c.numLayers(), c.moe().numExperts(), k, model.manager().getDevice().getDeviceType());
             TokenBatch batch = new TokenBatch(seqs);
             model.forward(batch, new ForwardObserver() {
                 @Override

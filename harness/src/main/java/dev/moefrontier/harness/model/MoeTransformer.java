@@ -10,9 +10,7 @@ import dev.moefrontier.harness.model.ModelWeights.Residency;
 import dev.moefrontier.harness.model.TensorLayout.ExpertStorage;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -43,7 +41,7 @@ public final class MoeTransformer implements AutoCloseable {
     private final Rope rope;
     private final GatedDeltaNet.Mode deltaMode;
     private final int deltaChunk;
-    private final Map<Integer, NDArray> masks = new HashMap<>();
+    private NDArray mask; // [capacity, capacity], grown by doubling
 
     private MoeTransformer(Builder b, ModelConfig config, Checkpoint checkpoint, ExpertStorage storage) {
         this.config = config;
@@ -184,7 +182,7 @@ public final class MoeTransformer implements AutoCloseable {
             NDArray x = Ops.rmsNorm(h, w.inputNorm(), eps); // [B, T, H]
             NDArray mixed = spec.mixer() == ModelConfig.Mixer.ATTENTION
                     ? Attention.forward(x, w.attention(), config.attention(), config.family().qkNorm(), eps, rope,
-                            mask(batch.maxLength()))
+                            mask(batch.maxLength(), scope))
                     : GatedDeltaNet.forward(x, w.linear(), config.linear(), eps, deltaMode, deltaChunk);
             NDArray h1 = h.add(mixed); // [B, T, H]
             x = Ops.rmsNorm(h1, w.postNorm(), eps); // [B, T, H]
@@ -218,19 +216,31 @@ public final class MoeTransformer implements AutoCloseable {
         return full.reshape(b, t, h);
     }
 
-    /** Additive causal mask [T, T] (−inf above the diagonal and outside a sliding window). */
-    private synchronized NDArray mask(int len) {
-        return masks.computeIfAbsent(len, t -> {
+    /**
+     * Additive causal mask [T, T] (−inf above the diagonal and outside a sliding window), a slice in {@code scope} of
+     * one cached table grown by doubling, so memory does not grow with the number of distinct lengths.
+     */
+    private synchronized NDArray mask(int len, NDManager scope) {
+        long cap = mask == null ? 0 : mask.getShape().get(0);
+        if (len > cap) {
+            int c = (int) Math.max(256, cap);
+            while (c < len) {
+                c *= 2;
+            }
             Integer window = config.attention().slidingWindow();
-            float[] m = new float[t * t];
-            for (int i = 0; i < t; i++) {
-                for (int j = 0; j < t; j++) {
+            float[] m = new float[c * c];
+            for (int i = 0; i < c; i++) {
+                for (int j = 0; j < c; j++) {
                     boolean visible = j <= i && (window == null || i - j < window);
-                    m[i * t + j] = visible ? 0f : Float.NEGATIVE_INFINITY;
+                    m[i * c + j] = visible ? 0f : Float.NEGATIVE_INFINITY;
                 }
             }
-            return manager.create(m, new ai.djl.ndarray.types.Shape(t, t));
-        });
+            if (mask != null) {
+                mask.close();
+            }
+            mask = manager.create(m, new ai.djl.ndarray.types.Shape(c, c));
+        }
+        return mask.get(scope, new NDIndex(":{}, :{}", len, len));
     }
 
     @Override

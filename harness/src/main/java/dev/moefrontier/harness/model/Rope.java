@@ -5,8 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import java.util.HashMap;
-import java.util.Map;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * Default (unscaled) rotary embedding on the first {@code rd} dimensions of each head, half-split pairing:
@@ -18,7 +17,9 @@ final class Rope {
     private final double theta;
     private final int rotaryDim;
     private final int headDim;
-    private final Map<Integer, NDArray[]> tables = new HashMap<>();
+    private NDArray cos; // [capacity, rd]
+    private NDArray sin;
+    private int capacity;
 
     Rope(NDManager manager, double theta, int rotaryDim, int headDim) {
         this.manager = manager;
@@ -27,35 +28,43 @@ final class Rope {
         this.headDim = headDim;
     }
 
-    /** cos and sin, each [T, rd], for positions 0..T-1. */
-    private synchronized NDArray[] table(int len) {
-        return tables.computeIfAbsent(len, t -> {
+    /**
+     * cos and sin [T, rd] for positions 0..T-1, as slices in {@code scope}. One table is kept and grown by doubling,
+     * so memory does not grow with the number of distinct lengths seen.
+     */
+    private synchronized NDArray[] table(int len, NDManager scope) {
+        if (len > capacity) {
+            int cap = Math.max(256, capacity);
+            while (cap < len) {
+                cap *= 2;
+            }
+            if (cos != null) {
+                cos.close();
+                sin.close();
+            }
             int half = rotaryDim / 2;
-            float[] cos = new float[t * rotaryDim];
-            float[] sin = new float[t * rotaryDim];
+            float[] c = new float[cap * rotaryDim];
+            float[] s = new float[cap * rotaryDim];
             for (int i = 0; i < half; i++) {
                 double invFreq = Math.pow(theta, -2.0 * i / rotaryDim);
-                for (int p = 0; p < t; p++) {
+                for (int p = 0; p < cap; p++) {
                     double a = p * invFreq;
-                    float c = (float) Math.cos(a);
-                    float s = (float) Math.sin(a);
-                    cos[p * rotaryDim + i] = c;
-                    cos[p * rotaryDim + i + half] = c;
-                    sin[p * rotaryDim + i] = s;
-                    sin[p * rotaryDim + i + half] = s;
+                    c[p * rotaryDim + i] = c[p * rotaryDim + i + half] = (float) Math.cos(a);
+                    s[p * rotaryDim + i] = s[p * rotaryDim + i + half] = (float) Math.sin(a);
                 }
             }
-            return new NDArray[] {
-                manager.create(cos, new ai.djl.ndarray.types.Shape(t, rotaryDim)),
-                manager.create(sin, new ai.djl.ndarray.types.Shape(t, rotaryDim))
-            };
-        });
+            cos = manager.create(c, new Shape(cap, rotaryDim));
+            sin = manager.create(s, new Shape(cap, rotaryDim));
+            capacity = cap;
+        }
+        NDIndex rows = new NDIndex(":{}", len);
+        return new NDArray[] {cos.get(scope, rows), sin.get(scope, rows)};
     }
 
     /** Rotates x [B, heads, T, hd]. */
     NDArray apply(NDArray x) {
         int len = (int) x.getShape().get(2);
-        NDArray[] cs = table(len);
+        NDArray[] cs = table(len, x.getManager());
         if (rotaryDim == headDim) {
             return rotate(x, cs);
         }

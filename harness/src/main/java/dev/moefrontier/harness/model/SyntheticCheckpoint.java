@@ -38,6 +38,7 @@ public final class SyntheticCheckpoint {
     private long seed = 0;
     private long maxShardBytes = Long.MAX_VALUE;
     private float routerScale = 4f;
+    private boolean tie;
 
     private SyntheticCheckpoint(String modelType) {
         if (Families.get(modelType) == null) {
@@ -116,6 +117,12 @@ public final class SyntheticCheckpoint {
         return this;
     }
 
+    /** Tie the LM head to the embedding (no {@code lm_head.weight}). */
+    public SyntheticCheckpoint tieEmbeddings(boolean t) {
+        this.tie = t;
+        return this;
+    }
+
     /** Split into shards of at most this many bytes of tensor data. */
     public SyntheticCheckpoint maxShardBytes(long b) {
         this.maxShardBytes = b;
@@ -142,7 +149,7 @@ public final class SyntheticCheckpoint {
         t.addProperty("rms_norm_eps", 1e-6);
         t.addProperty("max_position_embeddings", 4096);
         t.addProperty("num_experts_per_tok", topK);
-        t.addProperty("tie_word_embeddings", false);
+        t.addProperty("tie_word_embeddings", tie);
         t.addProperty(modelType.equals("qwen3_5_moe") ? "dtype" : "torch_dtype", dtypeName());
         switch (modelType) {
             case "olmoe" -> {
@@ -207,7 +214,7 @@ public final class SyntheticCheckpoint {
         root.add("architectures", a);
         root.addProperty("model_type", "qwen3_5_moe");
         root.add("text_config", t);
-        root.addProperty("tie_word_embeddings", false);
+        root.addProperty("tie_word_embeddings", tie);
         return root;
     }
 
