@@ -298,6 +298,41 @@ public final class SafetensorsFile implements AutoCloseable {
         return out;
     }
 
+    /** Reads an F64 tensor (used for statistics caches, where sums keep double precision). */
+    public double[] readDoubles(TensorInfo t) {
+        if (t.dtype() != DType.F64) {
+            throw CheckpointException.of(path, t.name(), "expected F64, found " + t.dtype());
+        }
+        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(t.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
+        readRaw(t, b);
+        b.flip();
+        double[] out = new double[Math.toIntExact(t.numel())];
+        b.asDoubleBuffer().get(out);
+        return out;
+    }
+
+    /** Copies {@code dst.remaining()} raw bytes of a tensor starting {@code byteOffset} bytes into its data. */
+    public void readRawRange(TensorInfo t, long byteOffset, ByteBuffer dst) {
+        long len = dst.remaining();
+        if (byteOffset < 0 || byteOffset + len > t.byteSize()) {
+            throw new IndexOutOfBoundsException(t.name() + ": bytes [" + byteOffset + ", " + (byteOffset + len) + ") outside " + t.byteSize());
+        }
+        if (len == 0) {
+            return;
+        }
+        MappedByteBuffer map;
+        try {
+            map = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + t.begin() + byteOffset, len);
+        } catch (IOException e) {
+            throw CheckpointException.of(path, t.name(), "cannot map data: " + e.getMessage());
+        }
+        try {
+            dst.put(map);
+        } finally {
+            Unmapper.unmap(map);
+        }
+    }
+
     /** Copies the raw bytes of a tensor (any dtype) into {@code dst}. */
     public void readRaw(TensorInfo t, ByteBuffer dst) {
         long len = t.byteSize();

@@ -62,6 +62,18 @@ public final class SafetensorsWriter {
         return add(name, dtype, shape, out -> writeAll(out, encode(values, dtype)));
     }
 
+    /** Adds float64 values (F64). */
+    public SafetensorsWriter addDoubles(String name, long[] shape, double[] values) {
+        if (TensorInfo.numel(shape) != values.length) {
+            throw new IllegalArgumentException(name + ": " + values.length + " values for shape " + java.util.Arrays.toString(shape));
+        }
+        return add(name, DType.F64, shape, out -> {
+            ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+            b.asDoubleBuffer().put(values);
+            writeAll(out, b);
+        });
+    }
+
     /** Adds a raw copy of tensor {@code t} of an open file (any dtype), byte for byte. */
     public SafetensorsWriter addCopy(String name, SafetensorsFile file, TensorInfo t) {
         return add(name, t.dtype(), t.shape(), out -> {

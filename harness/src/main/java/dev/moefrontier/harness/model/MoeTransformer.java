@@ -105,8 +105,13 @@ public final class MoeTransformer implements AutoCloseable {
 
     /** One batch; returns the final-normed hidden state [B, T, H] on {@code out}. */
     public NDArray forward(TokenBatch batch, ForwardObserver observer, NDManager out) {
+        return forward(batch, ModelPatch.NONE, observer, out);
+    }
+
+    /** One batch through the patched model; returns the final-normed hidden state [B, T, H] on {@code out}. */
+    public NDArray forward(TokenBatch batch, ModelPatch patch, ForwardObserver observer, NDManager out) {
         NDArray[] result = new NDArray[1];
-        run(List.of(batch), observer, (i, b, hidden) -> {
+        run(List.of(batch), patch, observer, (i, b, hidden) -> {
             result[0] = hidden.duplicate();
             result[0].attach(out);
         });
@@ -115,8 +120,13 @@ public final class MoeTransformer implements AutoCloseable {
 
     /** Logits [T, V] of one sequence, on {@code out}. */
     public NDArray logits(int[] ids, ForwardObserver observer, NDManager out) {
+        return logits(ids, ModelPatch.NONE, observer, out);
+    }
+
+    /** Logits [T, V] of one sequence through the patched model, on {@code out}. */
+    public NDArray logits(int[] ids, ModelPatch patch, ForwardObserver observer, NDManager out) {
         NDArray[] result = new NDArray[1];
-        run(List.of(TokenBatch.of(ids)), observer, (i, b, hidden) -> {
+        run(List.of(TokenBatch.of(ids)), patch, observer, (i, b, hidden) -> {
             result[0] = logits(hidden.get(0));
             result[0].attach(out);
         });
@@ -130,31 +140,122 @@ public final class MoeTransformer implements AutoCloseable {
 
     /** Runs every batch through the model, layer-major, and hands each final hidden state to {@code sink}. */
     public void run(List<TokenBatch> batches, ForwardObserver observer, HiddenSink sink) {
+        run(batches, ModelPatch.NONE, observer, sink);
+    }
+
+    /** Like {@link #run(List, ForwardObserver, HiddenSink)} with per-layer overrides from {@code patch}. */
+    public void run(List<TokenBatch> batches, ModelPatch patch, ForwardObserver observer, HiddenSink sink) {
         Objects.requireNonNull(observer, "observer");
-        float eps = (float) config.rmsEps();
-        try (NDManager run = manager.newSubManager()) {
-            NDArray[] h = new NDArray[batches.size()];
+        Objects.requireNonNull(patch, "patch");
+        try (LayerCursor cursor = cursor(batches)) {
+            while (cursor.next() < config.numLayers()) {
+                cursor.advance(patch, observer);
+            }
+            cursor.finish(sink);
+        }
+    }
+
+    /** A cursor over the layers for these batches, positioned before layer 0 (embeddings computed). */
+    public LayerCursor cursor(List<TokenBatch> batches) {
+        return new LayerCursor(batches);
+    }
+
+    /**
+     * Drives the model layer by layer over fixed batches, holding the hidden states that enter the next layer. Callers
+     * can run a layer without keeping its output ({@link #peek}), e.g. to collect statistics before changing that
+     * layer, then {@link #advance} with the changed layer; {@link #snapshot} copies the hidden states so later layers
+     * can be re-run from here under different patches.
+     */
+    public final class LayerCursor implements AutoCloseable {
+        private final List<TokenBatch> batches;
+        private final NDManager run;
+        private NDArray[] h;
+        private int next;
+
+        private LayerCursor(List<TokenBatch> batches) {
+            this.batches = List.copyOf(batches);
+            this.run = manager.newSubManager();
+            this.h = new NDArray[batches.size()];
             for (int i = 0; i < h.length; i++) {
                 h[i] = embed(batches.get(i), run);
             }
-            for (LayerSpec spec : config.layers()) {
-                LayerWeights w = weights.acquire(spec.index());
-                try {
-                    for (int i = 0; i < h.length; i++) {
-                        NDArray next = layer(h[i], w, spec, batches.get(i), observer, run);
-                        h[i].close();
-                        h[i] = next;
-                    }
-                } finally {
-                    weights.release(w);
-                }
+        }
+
+        private LayerCursor(LayerCursor from) {
+            this.batches = from.batches;
+            this.run = manager.newSubManager();
+            this.h = new NDArray[from.h.length];
+            for (int i = 0; i < h.length; i++) {
+                h[i] = from.h[i].duplicate();
+                h[i].attach(run);
             }
+            this.next = from.next;
+        }
+
+        /** Index of the layer the hidden states enter next. */
+        public int next() {
+            return next;
+        }
+
+        public List<TokenBatch> batches() {
+            return batches;
+        }
+
+        /** Runs layer {@link #next()} for the observer only; the hidden states stay where they are. */
+        public void peek(ModelPatch patch, ForwardObserver observer) {
+            step(patch, observer, false);
+        }
+
+        /** Runs layer {@link #next()} and moves on to the following layer. */
+        public void advance(ModelPatch patch, ForwardObserver observer) {
+            step(patch, observer, true);
+            next++;
+        }
+
+        private void step(ModelPatch patch, ForwardObserver observer, boolean keep) {
+            if (next >= config.numLayers()) {
+                throw new IllegalStateException("all " + config.numLayers() + " layers have run");
+            }
+            LayerSpec spec = config.layers().get(next);
+            LayerWeights w = weights.acquire(next);
+            try {
+                for (int i = 0; i < h.length; i++) {
+                    MoeOverride ov = spec.mlp() == ModelConfig.Mlp.MOE ? patch.moe(next, w.moe()) : null;
+                    NDArray out = layer(h[i], w, ov, spec, batches.get(i), observer, run);
+                    if (keep) {
+                        h[i].close();
+                        h[i] = out;
+                    } else {
+                        out.close();
+                    }
+                }
+            } finally {
+                weights.release(w);
+            }
+        }
+
+        /** An independent copy of this cursor (same position, copied hidden states). */
+        public LayerCursor snapshot() {
+            return new LayerCursor(this);
+        }
+
+        /** After the last layer: final norm, then each batch's hidden state [B, T, H] to {@code sink}. */
+        public void finish(HiddenSink sink) {
+            if (next != config.numLayers()) {
+                throw new IllegalStateException("finish() after layer " + next + " of " + config.numLayers());
+            }
+            float eps = (float) config.rmsEps();
             for (int i = 0; i < h.length; i++) {
                 try (NDManager scope = run.newSubManager()) {
                     h[i].tempAttach(scope);
                     sink.accept(i, batches.get(i), Ops.rmsNorm(h[i], weights.finalNorm(), eps));
                 }
             }
+        }
+
+        @Override
+        public void close() {
+            run.close();
         }
     }
 
@@ -174,8 +275,8 @@ public final class MoeTransformer implements AutoCloseable {
     }
 
     /** One decoder layer for one micro-batch; intermediates live in a scope closed before returning. */
-    private NDArray layer(NDArray h, LayerWeights w, LayerSpec spec, TokenBatch batch, ForwardObserver observer,
-            NDManager run) {
+    private NDArray layer(NDArray h, LayerWeights w, MoeOverride ov, LayerSpec spec, TokenBatch batch,
+            ForwardObserver observer, NDManager run) {
         float eps = (float) config.rmsEps();
         try (NDManager scope = run.newSubManager()) {
             h.tempAttach(scope);
@@ -187,7 +288,7 @@ public final class MoeTransformer implements AutoCloseable {
             NDArray h1 = h.add(mixed); // [B, T, H]
             x = Ops.rmsNorm(h1, w.postNorm(), eps); // [B, T, H]
             NDArray mlp = spec.mlp() == ModelConfig.Mlp.MOE
-                    ? moe(x, w.moe(), spec.index(), batch, observer, scope)
+                    ? moe(x, w.moe(), ov, spec.index(), batch, observer, scope)
                     : Ops.swiglu(x, w.mlp().gateUpT(), w.mlp().downT());
             NDArray out = h1.addi(mlp); // [B, T, H]
             if (observer.observesLayerOutput(spec.index())) {
@@ -199,17 +300,17 @@ public final class MoeTransformer implements AutoCloseable {
     }
 
     /** The MoE block on the real (unpadded) tokens. */
-    private NDArray moe(NDArray x, LayerWeights.Moe w, int layer, TokenBatch batch, ForwardObserver observer,
-            NDManager scope) {
+    private NDArray moe(NDArray x, LayerWeights.Moe w, MoeOverride ov, int layer, TokenBatch batch,
+            ForwardObserver observer, NDManager scope) {
         long h = config.hiddenSize();
         long b = batch.size();
         long t = batch.maxLength();
         NDArray flat = x.reshape(b * t, h); // [B*T, H]
         if (!batch.padded()) {
-            return SparseMoeBlock.forward(flat, w, config.moe(), layer, batch, observer, scope).reshape(b, t, h);
+            return SparseMoeBlock.forward(flat, w, ov, config.moe(), layer, batch, observer, scope).reshape(b, t, h);
         }
         NDArray real = scope.create(batch.realPositions());
-        NDArray out = SparseMoeBlock.forward(flat.get(scope, new NDIndex("{}", real)), w, config.moe(), layer, batch,
+        NDArray out = SparseMoeBlock.forward(flat.get(scope, new NDIndex("{}", real)), w, ov, config.moe(), layer, batch,
                 observer, scope); // [N, H]
         NDArray full = scope.zeros(flat.getShape());
         full.set(new NDIndex("{}", real), out);

@@ -20,65 +20,112 @@ final class SparseMoeBlock {
 
     /**
      * @param x normalized hidden state of the real tokens [N, H]
+     * @param ov compression override for this layer, or null
      * @return block output [N, H]
      */
-    static NDArray forward(NDArray x, LayerWeights.Moe w, ModelConfig.MoeSpec spec, int layer, TokenBatch batch,
-            ForwardObserver observer, NDManager scope) {
+    static NDArray forward(NDArray x, LayerWeights.Moe w, MoeOverride ov, ModelConfig.MoeSpec spec, int layer,
+            TokenBatch batch, ForwardObserver observer, NDManager scope) {
         int n = (int) x.getShape().get(0);
         int k = spec.topK();
         int e = w.numExperts();
 
-        NDArray logits = x.matMul(w.routerT()); // [N, E]
-        NDArray probs = logits.softmax(-1); // over all E experts
+        NDArray logits = x.matMul(ov != null && ov.routerT() != null ? ov.routerT() : w.routerT()); // [N, E0]
+        NDArray routing = logits;
+        if (ov != null && ov.drops()) { // methods.md §2 drop: softmax and top-k over the survivors only
+            int routed = ov.dropped().length;
+            float[] mask = new float[routed];
+            for (int i = 0; i < routed; i++) {
+                mask[i] = ov.dropped()[i] ? Float.NEGATIVE_INFINITY : 0f;
+            }
+            routing = logits.add(scope.create(mask));
+        }
+        NDArray probs = routing.softmax(-1);
         NDList top = probs.topK(k, -1, true, true); // largest first
         NDArray topW = top.get(0); // [N, k]
         NDArray topI = top.get(1); // [N, k] int64
         if (spec.normTopk()) {
             topW = topW.div(topW.sum(new int[] {-1}, true));
         }
-
-        // Group the assignments by expert (stable: rows ascending within an expert).
         long[] idx = topI.toLongArray();
+        boolean[] active = null; // slots that run an expert; a redirected duplicate does not
+        if (ov != null && ov.redirects()) { // methods.md §2 redirect: map indices, sum duplicate weights
+            float[] wts = topW.toType(DataType.FLOAT32, false).toFloatArray();
+            active = new boolean[n * k];
+            for (int r = 0; r < n; r++) {
+                for (int s = 0; s < k; s++) {
+                    int f = r * k + s;
+                    idx[f] = ov.redirect()[(int) idx[f]];
+                    active[f] = true;
+                    for (int t = 0; t < s; t++) {
+                        if (active[r * k + t] && idx[r * k + t] == idx[f]) {
+                            wts[r * k + t] += wts[f];
+                            wts[f] = 0f;
+                            active[f] = false;
+                            break;
+                        }
+                    }
+                }
+            }
+            topI = scope.create(idx, new Shape(n, k));
+            topW = scope.create(wts, new Shape(n, k));
+        }
+
+        // Group the active assignments by expert (stable: rows ascending within an expert).
         int[] counts = new int[e];
-        for (long i : idx) {
-            counts[(int) i]++;
+        int m = 0;
+        for (int f = 0; f < n * k; f++) {
+            if (active == null || active[f]) {
+                counts[(int) idx[f]]++;
+                m++;
+            }
         }
         int[] offsets = new int[e + 1];
         for (int i = 0; i < e; i++) {
             offsets[i + 1] = offsets[i] + counts[i];
         }
-        long[] sortedRow = new long[n * k]; // sorted position -> token row
-        int[] sortedFlat = new int[n * k]; // sorted position -> flat (row * k + slot)
-        long[] sortedPos = new long[n * k]; // flat (row * k + slot) -> sorted position
+        long[] sortedRow = new long[m]; // sorted position -> token row
+        int[] sortedFlat = new int[m]; // sorted position -> flat (row * k + slot)
+        long[] sortedPos = new long[n * k]; // flat (row * k + slot) -> sorted position (m = the zero row)
         int[] cursor = Arrays.copyOf(offsets, e);
         for (int f = 0; f < n * k; f++) {
+            if (active != null && !active[f]) {
+                sortedPos[f] = m;
+                continue;
+            }
             int p = cursor[(int) idx[f]]++;
             sortedRow[p] = f / k;
             sortedFlat[p] = f;
             sortedPos[f] = p;
         }
-        NDArray xs = x.get(scope, new NDIndex("{}", scope.create(sortedRow))); // [N*k, H]
+        long h = x.getShape().get(1);
+        NDArray xs = x.get(scope, new NDIndex("{}", scope.create(sortedRow))); // [M, H]
         NDList outs = new NDList();
         for (int ex = 0; ex < e; ex++) {
             if (counts[ex] > 0) {
                 NDArray xe = xs.get(new NDIndex("{}:{}", offsets[ex], offsets[ex + 1])); // [n_e, H]
-                outs.add(Ops.swiglu(xe, w.gateUpT().get(ex), w.downT().get(ex))); // [n_e, H]
+                NDArray gu = ov == null ? w.gateUpT().get(ex) : ov.gateUp(w, ex);
+                NDArray dn = ov == null ? w.downT().get(ex) : ov.down(w, ex);
+                outs.add(Ops.swiglu(xe, gu, dn)); // [n_e, H]
             }
         }
-        NDArray ys = outs.size() == 1 ? outs.get(0) : NDArrays.concat(outs, 0); // [N*k, H], sorted by expert
-        long h = x.getShape().get(1);
+        if (m < n * k) {
+            outs.add(scope.zeros(new Shape(1, h))); // row m: output of inactive slots
+        }
+        NDArray ys = outs.size() == 1 ? outs.get(0) : NDArrays.concat(outs, 0); // [M (+1), H], sorted by expert
         NDArray out = ys.get(scope, new NDIndex("{}", scope.create(sortedPos))) // [N*k, H], (row, slot) order
                 .reshape(n, k, h)
                 .muli(topW.expandDims(2))
                 .sum(new int[] {1}); // [N, H]
 
         if (w.sharedGateUpT() != null) {
-            NDArray shared = Ops.swiglu(x, w.sharedGateUpT(), w.sharedDownT()); // [N, H]
+            NDArray sgu = ov != null && ov.sharedGateUpT() != null ? ov.sharedGateUpT() : w.sharedGateUpT();
+            NDArray sd = ov != null && ov.sharedDownT() != null ? ov.sharedDownT() : w.sharedDownT();
+            NDArray shared = Ops.swiglu(x, sgu, sd); // [N, H]
             out = out.addi(shared.muli(Activation.sigmoid(x.matMul(w.sharedGateT())))); // gate [N, 1]
         }
 
         if (observer.observesMoe(layer)) {
-            observer.onMoe(new Event(layer, batch, x, logits, topI, topW, idx, offsets, sortedFlat, ys, w, k, scope));
+            observer.onMoe(new Event(layer, batch, x, logits, topI, topW, idx, offsets, sortedFlat, ys, w, ov, k, scope));
         }
         return out;
     }
@@ -96,12 +143,13 @@ final class SparseMoeBlock {
         private final int[] sortedFlat;
         private final NDArray ys;
         private final LayerWeights.Moe w;
+        private final MoeOverride ov;
         private final int k;
         private final NDManager scope;
         private float[] weightArray;
 
         Event(int layer, TokenBatch batch, NDArray x, NDArray logits, NDArray topI, NDArray topW, long[] idx,
-                int[] offsets, int[] sortedFlat, NDArray ys, LayerWeights.Moe w, int k, NDManager scope) {
+                int[] offsets, int[] sortedFlat, NDArray ys, LayerWeights.Moe w, MoeOverride ov, int k, NDManager scope) {
             this.layer = layer;
             this.batch = batch;
             this.x = x;
@@ -113,6 +161,7 @@ final class SparseMoeBlock {
             this.sortedFlat = sortedFlat;
             this.ys = ys;
             this.w = w;
+            this.ov = ov;
             this.k = k;
             this.scope = scope;
         }
@@ -161,6 +210,21 @@ final class SparseMoeBlock {
         }
 
         @Override
+        public Assignments assignments() {
+            return new Assignments(offsets, sortedFlat, k);
+        }
+
+        @Override
+        public float[] routedOutputNorms() {
+            int m = sortedFlat.length;
+            if (m == 0) {
+                return new float[0];
+            }
+            NDArray rows = ys.getShape().get(0) == m ? ys : ys.get(new NDIndex(":{}", m)); // without the zero row
+            return rows.norm(new int[] {1}).toType(DataType.FLOAT32, false).toFloatArray();
+        }
+
+        @Override
         public int[] routedRows(int expert) {
             int[] rows = new int[offsets[expert + 1] - offsets[expert]];
             for (int i = 0; i < rows.length; i++) {
@@ -191,12 +255,22 @@ final class SparseMoeBlock {
 
         @Override
         public NDArray expertOutput(int expert) {
-            return Ops.swiglu(x, w.gateUpT().get(expert), w.downT().get(expert));
+            return Ops.swiglu(x, gateUpT(expert), downT(expert));
         }
 
         @Override
         public LayerWeights.Moe weights() {
             return w;
+        }
+
+        @Override
+        public NDArray gateUpT(int expert) {
+            return ov == null ? w.gateUpT().get(expert) : ov.gateUp(w, expert);
+        }
+
+        @Override
+        public NDArray downT(int expert) {
+            return ov == null ? w.downT().get(expert) : ov.down(w, expert);
         }
 
         @Override

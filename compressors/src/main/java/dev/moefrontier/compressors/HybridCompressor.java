@@ -1,0 +1,89 @@
+package dev.moefrontier.compressors;
+
+import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.compress.Budget;
+import dev.moefrontier.harness.compress.CompressionContext;
+import dev.moefrontier.harness.compress.Compressor;
+import dev.moefrontier.harness.compress.MaskSpec;
+import dev.moefrontier.harness.compress.OptionSpec;
+import dev.moefrontier.harness.compress.Options;
+import dev.moefrontier.harness.compress.PruningPlan;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * X+Wanda (methods.md §4.11): stage 1 runs expert compressor X at expert ratio r1 (default r_total / 2), stage 2 Wanda at
+ * sparsity r2 on the surviving routed experts and the shared experts, reusing the calibration windows, with
+ * r2 = (r_total (P_r + P_s) − r1 P_r) / ((1 − r1) P_r + P_s) so that the removed MoE-block fraction is r_total. r2 is
+ * computed from the expert fraction stage 1 actually removed (m / E after rounding), so the total lands on target.
+ */
+final class HybridCompressor implements Compressor {
+    private final Compressor expert;
+
+    HybridCompressor(Compressor expert) {
+        this.expert = expert;
+    }
+
+    @Override
+    public String name() {
+        return expert.name() + "+wanda";
+    }
+
+    @Override
+    public String description() {
+        return expert.name() + " at expert ratio r1, then Wanda on the survivors so the MoE-block total equals the ratio";
+    }
+
+    @Override
+    public List<OptionSpec> options() {
+        List<OptionSpec> o = new ArrayList<>(expert.options());
+        o.add(OptionSpec.real("r1", -1, -1.0, 0.99, "stage-1 expert ratio; -1 = half the total ratio"));
+        for (OptionSpec w : WandaCompressor.wandaOptions()) {
+            if (!w.name().equals("wanda.pattern")) { // the total must be met exactly: unstructured only
+                o.add(w);
+            }
+        }
+        return o;
+    }
+
+    @Override
+    public Set<Statistic> requires(Options options) {
+        return expert.requires(expertOptions(options));
+    }
+
+    @Override
+    public boolean needsCalibrationData(Options options) {
+        return true;
+    }
+
+    private Options expertOptions(Options options) {
+        Map<String, String> raw = new LinkedHashMap<>();
+        for (OptionSpec s : expert.options()) {
+            raw.put(s.name(), options.asMap().get(s.name()));
+        }
+        return Options.parse(expert.name(), expert.options(), raw);
+    }
+
+    @Override
+    public PruningPlan plan(CompressionContext ctx, double ratio, Options options) {
+        Budget.checkRatio(ratio);
+        double r1 = options.getDouble("r1") < 0 ? ratio / 2 : options.getDouble("r1");
+        if (!(r1 > 0 && r1 <= ratio)) {
+            throw new IllegalArgumentException(name() + ": r1 must be in (0, ratio], got " + r1);
+        }
+        PruningPlan stage1 = expert.plan(ctx, r1, expertOptions(options));
+        int e = ctx.config().moe().numExperts();
+        double achieved = (double) ctx.pruneCount(r1) / e;
+        double r2 = Budget.hybridSparsity(ctx.config(), ratio, achieved);
+        MaskSpec spec = MaskSpec.of("unstructured", r2, options.getBool("wanda.sequential"), options.getString("wanda.empty"));
+        Map<String, String> info = new LinkedHashMap<>(stage1.info());
+        info.put("r1", Double.toString(r1));
+        info.put("r1_achieved", Double.toString(achieved));
+        info.put("r2", Double.toString(r2));
+        info.put("stage1", expert.name());
+        return WandaStage.apply(ctx, stage1, spec, name(), options.asMap(), ratio, info);
+    }
+}

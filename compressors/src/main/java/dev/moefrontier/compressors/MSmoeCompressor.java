@@ -1,0 +1,99 @@
+package dev.moefrontier.compressors;
+
+import dev.moefrontier.harness.calib.LayerStats;
+import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.compress.CompressionContext;
+import dev.moefrontier.harness.compress.Compressor;
+import dev.moefrontier.harness.compress.LayerPlan;
+import dev.moefrontier.harness.compress.OptionSpec;
+import dev.moefrontier.harness.compress.Options;
+import dev.moefrontier.harness.compress.PruningPlan;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * M-SMoE (Li et al., "Merge, Then Compress", arXiv 2310.01334), learning-free part: per layer the k most-used experts
+ * (k = the experts kept at this ratio) become group cores ("dominant experts"); every other expert joins the core whose
+ * router-logit column is most similar (cosine over all calibration tokens; ties go to the more-used core); each group
+ * is merged by usage-frequency-weighted averaging of gate, up and down, and its members are served by the merged
+ * expert (redirect semantics: the router keeps every row). No permutation alignment of neurons before merging (the
+ * paper's optional alignment step is not implemented).
+ */
+public final class MSmoeCompressor implements Compressor {
+    @Override
+    public String name() {
+        return "m-smoe";
+    }
+
+    @Override
+    public String description() {
+        return "M-SMoE: group experts around the most-used ones by router-logit similarity, frequency-weighted merge";
+    }
+
+    @Override
+    public List<OptionSpec> options() {
+        return List.of(OptionSpec.choice("merge", "frequency", List.of("frequency", "average"), "merge weights within a group"));
+    }
+
+    @Override
+    public Set<Statistic> requires(Options options) {
+        return EnumSet.of(Statistic.ROUTING, Statistic.ROUTER_GRAM);
+    }
+
+    @Override
+    public PruningPlan plan(CompressionContext ctx, double ratio, Options options) {
+        int m = ctx.pruneCount(ratio);
+        int e = ctx.config().moe().numExperts();
+        int k = e - m;
+        List<LayerPlan> layers = new ArrayList<>();
+        for (int l : ctx.config().moeLayers()) {
+            LayerStats s = ctx.stats().layer(l);
+            long[] counts = new long[e];
+            for (int i = 0; i < e; i++) {
+                counts[i] = s.count(i);
+            }
+            layers.add(MergePlans.layer(l, groups(s, counts, k), counts, options.getString("merge")));
+        }
+        Map<String, String> info = new LinkedHashMap<>();
+        info.put("groups_per_layer", Integer.toString(k));
+        return new PruningPlan(name(), options.asMap(), ratio, PruningPlan.Mode.REDIRECT, layers, null, info);
+    }
+
+    /** Per expert, the dominant expert of its group. */
+    static int[] groups(LayerStats s, long[] counts, int k) {
+        int e = counts.length;
+        Integer[] byUsage = new Integer[e];
+        for (int i = 0; i < e; i++) {
+            byUsage[i] = i;
+        }
+        java.util.Arrays.sort(byUsage, (a, b) -> counts[a] != counts[b] ? Long.compare(counts[b], counts[a]) : Integer.compare(a, b));
+        int[] group = new int[e];
+        boolean[] dominant = new boolean[e];
+        for (int r = 0; r < k; r++) {
+            dominant[byUsage[r]] = true;
+            group[byUsage[r]] = byUsage[r];
+        }
+        for (int i = 0; i < e; i++) {
+            if (dominant[i]) {
+                continue;
+            }
+            int best = -1;
+            double bestSim = Double.NEGATIVE_INFINITY;
+            for (int r = 0; r < k; r++) { // cores in usage order: the first maximum wins
+                int d = byUsage[r];
+                double denom = Math.sqrt(s.gram(i, i) * s.gram(d, d));
+                double sim = denom > 0 ? s.gram(i, d) / denom : 0;
+                if (sim > bestSim) {
+                    bestSim = sim;
+                    best = d;
+                }
+            }
+            group[i] = best;
+        }
+        return group;
+    }
+}

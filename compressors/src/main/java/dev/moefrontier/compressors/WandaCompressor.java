@@ -1,0 +1,72 @@
+package dev.moefrontier.compressors;
+
+import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.compress.CompressionContext;
+import dev.moefrontier.harness.compress.Compressor;
+import dev.moefrontier.harness.compress.MaskSpec;
+import dev.moefrontier.harness.compress.OptionSpec;
+import dev.moefrontier.harness.compress.Options;
+import dev.moefrontier.harness.compress.PruningPlan;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Wanda (arXiv 2306.11695, methods.md §5) on every routed and shared expert of the MoE blocks, at sparsity = ratio.
+ * Experts that receive no calibration tokens are pruned by weight magnitude by default ({@code wanda.empty}).
+ */
+public final class WandaCompressor implements Compressor {
+    /** Options shared with the X+wanda hybrids. */
+    static List<OptionSpec> wandaOptions() {
+        return List.of(
+                OptionSpec.text("wanda.pattern", "unstructured", "unstructured, or N:M (e.g. 2:4: the N lowest of every M inputs)"),
+                OptionSpec.bool("wanda.sequential", true, "recompute calibration inputs after each layer is pruned"),
+                OptionSpec.choice("wanda.empty", "magnitude", List.of("magnitude", "skip"),
+                        "experts without calibration tokens: prune by |W| or leave dense"));
+    }
+
+    static MaskSpec spec(Options o, double sparsity) {
+        return MaskSpec.of(o.getString("wanda.pattern"), sparsity, o.getBool("wanda.sequential"), o.getString("wanda.empty"));
+    }
+
+    @Override
+    public String name() {
+        return "wanda";
+    }
+
+    @Override
+    public String description() {
+        return "Wanda weight sparsity (|W| x input norm, per output row) on routed and shared experts; ratio = sparsity";
+    }
+
+    @Override
+    public List<OptionSpec> options() {
+        return wandaOptions();
+    }
+
+    @Override
+    public Set<Statistic> requires(Options options) {
+        return options.getBool("wanda.sequential") ? EnumSet.noneOf(Statistic.class) : EnumSet.of(Statistic.WANDA_INPUTS);
+    }
+
+    @Override
+    public boolean needsCalibrationData(Options options) {
+        return true;
+    }
+
+    @Override
+    public PruningPlan plan(CompressionContext ctx, double ratio, Options options) {
+        dev.moefrontier.harness.compress.Budget.checkRatio(ratio);
+        MaskSpec spec = spec(options, ratio);
+        if (spec.m() != 0 && Math.abs(spec.sparsity() - ratio) > 1e-9) {
+            throw new IllegalArgumentException("wanda pattern " + spec.pattern() + " has sparsity " + spec.sparsity()
+                    + "; ratio " + ratio + " does not match");
+        }
+        PruningPlan dense = new PruningPlan(name(), options.asMap(), ratio, PruningPlan.Mode.DROP, List.of(), null, Map.of());
+        Map<String, String> info = new LinkedHashMap<>();
+        info.put("sparsity", Double.toString(spec.sparsity()));
+        return WandaStage.apply(ctx, dense, spec, name(), options.asMap(), ratio, info);
+    }
+}

@@ -1,0 +1,37 @@
+package dev.moefrontier.compressors;
+
+import dev.moefrontier.harness.calib.CalibrationData;
+import dev.moefrontier.harness.calib.CalibrationSpec;
+import dev.moefrontier.harness.calib.CalibrationStats;
+import dev.moefrontier.harness.calib.Calibrator;
+import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.compress.CompressionContext;
+import dev.moefrontier.harness.compress.CompressorCatalog;
+import dev.moefrontier.harness.model.MoeTransformer;
+import dev.moefrontier.harness.util.Progress;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Set;
+
+/** Shared set-up: a model with token-id calibration, statistics and a compression context. */
+final class TestModels {
+    static final CompressorCatalog CATALOG = CompressorCatalog.load();
+
+    static {
+        Progress.quiet(true);
+    }
+
+    private TestModels() {}
+
+    /** Context over {@code dir} calibrated on {@code ids} (a token-id .json), collecting {@code stats}. */
+    static CompressionContext context(MoeTransformer model, Path ids, Set<Statistic> stats) {
+        CalibrationData data = CalibrationData.load(CalibrationSpec.tokenIds(ids), model.checkpoint().dir(), model.config().vocabSize());
+        Calibrator cal = new Calibrator(null, 4096, s -> { });
+        CalibrationStats st = cal.collect(model, data, stats, dev.moefrontier.harness.model.ModelPatch.NONE);
+        return CompressionContext.builder().setModel(model).optData(data).optStats(st).optCalibrator(cal).optSeed(7).build();
+    }
+
+    static Set<Statistic> all() {
+        return EnumSet.allOf(Statistic.class);
+    }
+}

@@ -1,0 +1,191 @@
+package dev.moefrontier.harness.calib;
+
+import dev.moefrontier.harness.model.ModelPatch;
+import dev.moefrontier.harness.model.ModelWeights;
+import dev.moefrontier.harness.model.MoeTransformer;
+import dev.moefrontier.harness.model.TokenBatch;
+import dev.moefrontier.harness.util.Progress;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * One streamed calibration pass collecting every requested statistic, with an on-disk cache keyed by checkpoint
+ * fingerprint + calibration spec + statistics version. A cached file is reused when it holds every requested kind;
+ * otherwise the union is recomputed and the file replaced.
+ */
+public final class Calibrator {
+    private final Path cacheDir;
+    private final int maxBatchTokens;
+    private final Consumer<String> log;
+
+    /**
+     * @param cacheDir directory of cached statistics, or null for no cache
+     * @param maxBatchTokens tokens per forward micro-batch
+     * @param log receives human-readable notes (cache hits, coverage warnings)
+     */
+    public Calibrator(Path cacheDir, int maxBatchTokens, Consumer<String> log) {
+        this.cacheDir = cacheDir;
+        this.maxBatchTokens = maxBatchTokens;
+        this.log = log;
+    }
+
+    /** {@code $FRONTIER_CACHE} or {@code ~/.cache/moe-frontier}. */
+    public static Path defaultCacheDir() {
+        String env = System.getenv("FRONTIER_CACHE");
+        return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "moe-frontier");
+    }
+
+    /** The cache key of a checkpoint and calibration spec. */
+    public static String key(String fingerprint, CalibrationSpec spec) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update((fingerprint + "|" + spec.describe() + "|v" + CalibrationStats.VERSION).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(md.digest()).substring(0, 24);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Statistics of the dense model, from the cache when possible. */
+    public CalibrationStats stats(MoeTransformer model, CalibrationData data, Set<Statistic> wanted) {
+        Set<Statistic> need = EnumSet.of(Statistic.ROUTING);
+        need.addAll(wanted);
+        Path file = null;
+        if (cacheDir != null) {
+            file = cacheDir.resolve("calibration").resolve(key(model.checkpoint().fingerprint(), data.spec()) + ".safetensors");
+            if (Files.exists(file)) {
+                try {
+                    CalibrationStats cached = CalibrationStats.load(file);
+                    if (cached.has(need)) {
+                        log.accept("calibration: reusing cached statistics " + file);
+                        return cached;
+                    }
+                    need.addAll(cached.present()); // recompute the union, keep what the file had
+                } catch (RuntimeException e) {
+                    log.accept("calibration: ignoring unreadable cache " + file + " (" + e.getMessage() + ")");
+                }
+            }
+        }
+        CalibrationStats stats = collect(model, data, need, ModelPatch.NONE);
+        if (file != null) {
+            try {
+                Files.createDirectories(file.getParent());
+                stats.save(file);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write calibration cache " + file, e);
+            }
+        }
+        return stats;
+    }
+
+    /** Runs the calibration windows through the (patched) model and returns the statistics; never cached. */
+    public CalibrationStats collect(MoeTransformer model, CalibrationData data, Set<Statistic> wanted, ModelPatch patch) {
+        StatsCollector collector = new StatsCollector(model.config(), wanted);
+        List<TokenBatch> batches = batches(data.windows(), maxBatchTokens);
+        if (model.weights().residency() == ModelWeights.Residency.STREAM) {
+            // Layer-major over all windows: each layer's weights are read once.
+            try (Progress p = Progress.start("calibration", model.config().numLayers(), "layers")) {
+                model.run(batches, patch, new ProgressObserver(collector, p), (i, b, hidden) -> { });
+            }
+        } else {
+            try (Progress p = Progress.start("calibration", data.tokens(), "tokens")) {
+                for (TokenBatch b : batches) {
+                    model.run(List.of(b), patch, collector, (i, bb, hidden) -> { });
+                    p.step(b.rows());
+                }
+            }
+        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("calibration", data.spec().describe());
+        meta.put("calibration_source", data.spec().source().toString());
+        meta.put("checkpoint_fingerprint", model.checkpoint().fingerprint());
+        meta.put("windows", Integer.toString(data.windows().size()));
+        meta.put("tokens", Long.toString(data.tokens()));
+        CalibrationStats stats = collector.result(meta);
+        coverage(stats).forEach(log);
+        return stats;
+    }
+
+    /** Warnings about experts that received no calibration tokens, one line per layer. */
+    public static List<String> coverage(CalibrationStats stats) {
+        List<String> out = new ArrayList<>();
+        for (int l : stats.layers()) {
+            LayerStats s = stats.layer(l);
+            List<Integer> empty = new ArrayList<>();
+            for (int e = 0; e < s.experts(); e++) {
+                if (s.count(e) == 0) {
+                    empty.add(e);
+                }
+            }
+            if (!empty.isEmpty()) {
+                out.add(String.format("warning: layer %d: %d of %d experts received no calibration tokens: %s", l,
+                        empty.size(), s.experts(), empty.size() > 12 ? empty.subList(0, 12) + "..." : empty));
+            }
+        }
+        return out;
+    }
+
+    /** Groups windows into micro-batches of at most {@code maxTokens} padded tokens, in order. */
+    static List<TokenBatch> batches(List<int[]> windows, int maxTokens) {
+        List<TokenBatch> out = new ArrayList<>();
+        List<int[]> cur = new ArrayList<>();
+        int maxLen = 0;
+        for (int[] w : windows) {
+            int len = Math.max(maxLen, w.length);
+            if (!cur.isEmpty() && (long) len * (cur.size() + 1) > maxTokens) {
+                out.add(new TokenBatch(cur));
+                cur = new ArrayList<>();
+                len = w.length;
+            }
+            cur.add(w);
+            maxLen = len;
+        }
+        if (!cur.isEmpty()) {
+            out.add(new TokenBatch(cur));
+        }
+        return out;
+    }
+
+    /** Advances a progress bar once per layer (all micro-batches) while forwarding events. */
+    private static final class ProgressObserver implements dev.moefrontier.harness.model.ForwardObserver {
+        private final StatsCollector inner;
+        private final Progress progress;
+        private int lastLayer = -1;
+
+        ProgressObserver(StatsCollector inner, Progress progress) {
+            this.inner = inner;
+            this.progress = progress;
+        }
+
+        @Override
+        public void onMoe(dev.moefrontier.harness.model.MoeLayerEvent event) {
+            inner.onMoe(event);
+        }
+
+        @Override
+        public boolean observesLayerOutput(int layer) {
+            return true;
+        }
+
+        @Override
+        public void onLayerOutput(int layer, TokenBatch batch, ai.djl.ndarray.NDArray hidden) {
+            if (layer != lastLayer) { // once per layer, not per micro-batch
+                lastLayer = layer;
+                progress.step(1);
+            }
+        }
+    }
+}

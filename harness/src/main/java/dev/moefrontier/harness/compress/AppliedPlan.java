@@ -1,0 +1,206 @@
+package dev.moefrontier.harness.compress;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.moefrontier.harness.io.DType;
+import dev.moefrontier.harness.io.TensorInfo;
+import dev.moefrontier.harness.io.Widening;
+import dev.moefrontier.harness.model.LayerWeights;
+import dev.moefrontier.harness.model.ModelConfig;
+import dev.moefrontier.harness.model.ModelPatch;
+import dev.moefrontier.harness.model.ModelWeights;
+import dev.moefrontier.harness.model.MoeOverride;
+import dev.moefrontier.harness.model.MoeTransformer;
+import dev.moefrontier.harness.model.TensorLayout;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * A plan applied to a loaded model in memory, as a {@link ModelPatch}: routing changes cost nothing, and only merged
+ * or masked experts get new weights, built from the loaded ones when their layer runs. With resident weights they are
+ * kept until {@link #close}; with streamed weights only the current layer's are held. One loaded model can serve
+ * many plans. New weights are rounded to the checkpoint's dtype (BF16/F16), so the in-memory model is exactly what an
+ * export contains.
+ */
+public final class AppliedPlan implements ModelPatch, AutoCloseable {
+    private final PruningPlan plan;
+    private final ModelConfig cfg;
+    private final NDManager manager;
+    private final boolean stream;
+    private final DType expertDtype;
+    private final Map<Integer, Entry> cache = new HashMap<>();
+
+    private record Entry(NDManager manager, MoeOverride override) {}
+
+    public AppliedPlan(MoeTransformer model, PruningPlan plan) {
+        plan.validate(model.config());
+        this.plan = plan;
+        this.cfg = model.config();
+        this.manager = model.manager().newSubManager();
+        this.stream = model.weights().residency() == ModelWeights.Residency.STREAM;
+        this.expertDtype = expertDtype(model);
+    }
+
+    /** The dtype routed experts are stored in (F32 when mixed or unknown). */
+    static DType expertDtype(MoeTransformer model) {
+        int l = model.config().moeLayers().isEmpty() ? -1 : model.config().moeLayers().get(0);
+        if (l < 0) {
+            return DType.F32;
+        }
+        String name = model.weights().storage() == TensorLayout.ExpertStorage.FUSED
+                ? model.config().family().fusedGateUp(l) : model.config().family().expert(l, 0, 0);
+        TensorInfo t = model.checkpoint().tensors().get(name);
+        return t == null ? DType.F32 : t.dtype();
+    }
+
+    public PruningPlan plan() {
+        return plan;
+    }
+
+    @Override
+    public synchronized MoeOverride moe(int layer, LayerWeights.Moe w) {
+        LayerPlan lp = plan.layer(layer);
+        if (lp == null) {
+            return null;
+        }
+        Entry e = cache.get(layer);
+        if (e != null) {
+            return e.override();
+        }
+        if (stream) {
+            for (Iterator<Entry> it = cache.values().iterator(); it.hasNext(); ) {
+                it.next().manager().close();
+                it.remove();
+            }
+        }
+        NDManager m = manager.newSubManager();
+        try {
+            e = new Entry(m, build(lp, w, m));
+        } catch (RuntimeException ex) {
+            m.close();
+            throw ex;
+        }
+        cache.put(layer, e);
+        return e.override();
+    }
+
+    private MoeOverride build(LayerPlan lp, LayerWeights.Moe w, NDManager m) {
+        int numExperts = lp.numExperts();
+        boolean[] dropped = null;
+        int[] redirect = null;
+        if (plan.mode() == PruningPlan.Mode.DROP) {
+            dropped = new boolean[numExperts];
+            for (int p : lp.pruned()) {
+                dropped[p] = true;
+            }
+        } else {
+            redirect = lp.redirect().clone();
+        }
+        NDArray[] gateUp = new NDArray[numExperts];
+        NDArray[] down = new NDArray[numExperts];
+        for (ExpertMerge mg : lp.merges()) {
+            NDArray gu = null;
+            NDArray dn = null;
+            for (int i = 0; i < mg.members().length; i++) {
+                float wt = (float) mg.weights()[i];
+                NDArray a = w.gateUpT().get(mg.members()[i]).mul(wt);
+                NDArray b = w.downT().get(mg.members()[i]).mul(wt);
+                gu = gu == null ? a : gu.addi(a);
+                dn = dn == null ? b : dn.addi(b);
+            }
+            gateUp[mg.into()] = round(gu, m);
+            down[mg.into()] = round(dn, m);
+        }
+        NDArray sharedGateUp = null;
+        NDArray sharedDown = null;
+        MaskSpec spec = plan.maskSpec();
+        if (spec != null && lp.masks() != null && !lp.masks().experts().isEmpty()) {
+            for (int e : lp.kept()) {
+                ExpertNorms n = lp.masks().experts().get(e);
+                NDArray gu = gateUp[e] != null ? gateUp[e] : w.gateUpT().get(e);
+                NDArray dn = down[e] != null ? down[e] : w.downT().get(e);
+                NDArray[] masked = mask(gu, dn, n, spec, m, null);
+                if (masked != null) {
+                    gateUp[e] = masked[0];
+                    down[e] = masked[1];
+                }
+            }
+            if (lp.masks().shared() != null && w.sharedGateUpT() != null) {
+                NDArray[] masked = mask(w.sharedGateUpT(), w.sharedDownT(), lp.masks().shared(), spec, m, null);
+                sharedGateUp = masked[0];
+                sharedDown = masked[1];
+            }
+        }
+        return new MoeOverride(dropped, redirect, gateUp, down, sharedGateUp, sharedDown, null);
+    }
+
+    /**
+     * Wanda-masked copies of one SwiGLU's weights in compute layout ({@code gateUpT} [H, 2I], {@code downT} [I, H]), or
+     * null when the expert stays dense (no tokens and empty = skip). Masks are fed to {@code digest} when given.
+     */
+    public static NDArray[] mask(NDArray gateUpT, NDArray downT, ExpertNorms n, MaskSpec spec, NDManager m,
+            java.security.MessageDigest digest) {
+        boolean magnitude = n == null || n.tokens() == 0;
+        if (magnitude && spec.empty().equals("skip")) {
+            return null;
+        }
+        long h = gateUpT.getShape().get(0);
+        long i2 = gateUpT.getShape().get(1);
+        long inter = i2 / 2;
+        float[] gu = gateUpT.transpose().toType(DataType.FLOAT32, false).toFloatArray(); // [2I, H]: gate rows, then up
+        float[] dn = downT.transpose().toType(DataType.FLOAT32, false).toFloatArray(); // [H, I]
+        double[] in = magnitude ? null : n.input();
+        double[] mid = magnitude ? null : n.intermediate();
+        int hi = (int) h;
+        int ii = (int) inter;
+        float[] gate = java.util.Arrays.copyOfRange(gu, 0, ii * hi);
+        float[] up = java.util.Arrays.copyOfRange(gu, ii * hi, 2 * ii * hi);
+        boolean[] kg = WandaMask.keep(gate, ii, hi, in, spec);
+        boolean[] ku = WandaMask.keep(up, ii, hi, in, spec);
+        boolean[] kd = WandaMask.keep(dn, hi, ii, mid, spec);
+        if (digest != null) {
+            WandaMask.digest(digest, kg);
+            WandaMask.digest(digest, ku);
+            WandaMask.digest(digest, kd);
+        }
+        WandaMask.apply(gate, kg);
+        WandaMask.apply(up, ku);
+        WandaMask.apply(dn, kd);
+        System.arraycopy(gate, 0, gu, 0, gate.length);
+        System.arraycopy(up, 0, gu, gate.length, up.length);
+        return new NDArray[] {m.create(gu, new Shape(i2, h)).transpose(), m.create(dn, new Shape(h, inter)).transpose()};
+    }
+
+    /** A copy of {@code a} on {@code m}, rounded to the checkpoint dtype. */
+    private NDArray round(NDArray a, NDManager m) {
+        float[] v = a.toType(DataType.FLOAT32, false).toFloatArray();
+        roundInPlace(v, expertDtype);
+        // a is a transposed view [in, out]; rebuild it the same way so matmul sees the same layout
+        Shape s = a.getShape();
+        NDArray t = m.create(v, s);
+        a.close();
+        return t;
+    }
+
+    /** Rounds float32 values to what {@code dtype} stores. */
+    public static void roundInPlace(float[] v, DType dtype) {
+        if (dtype == DType.BF16) {
+            for (int i = 0; i < v.length; i++) {
+                v[i] = Float.intBitsToFloat(Widening.floatToBf16Bits(v[i]) << 16);
+            }
+        } else if (dtype == DType.F16) {
+            for (int i = 0; i < v.length; i++) {
+                v[i] = Float.intBitsToFloat(Widening.halfToFloatBits(Widening.floatToHalfBits(v[i])));
+            }
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        cache.clear();
+        manager.close();
+    }
+}

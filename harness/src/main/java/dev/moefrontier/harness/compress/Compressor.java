@@ -1,0 +1,36 @@
+package dev.moefrontier.harness.compress;
+
+import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.registry.Named;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A learning-free MoE compressor: turns a model, its calibration statistics, a target ratio and options into a
+ * {@link PruningPlan}. Implementations are stateless; register them in
+ * {@code META-INF/services/dev.moefrontier.harness.compress.Compressor}.
+ */
+public interface Compressor extends Named {
+
+    /** The options this compressor accepts, with defaults. */
+    default List<OptionSpec> options() {
+        return List.of();
+    }
+
+    /**
+     * Calibration statistics needed; an empty set means calibration-free (no calibration pass at all). ROUTING is
+     * always collected when a pass runs.
+     */
+    Set<Statistic> requires(Options options);
+
+    /** Whether the compressor runs forward passes of its own over the calibration windows (e.g. sequential Wanda). */
+    default boolean needsCalibrationData(Options options) {
+        return !requires(options).isEmpty();
+    }
+
+    /**
+     * The plan at target ratio {@code ratio} in (0, 1): for expert compressors the reduction ratio of methods.md §1,
+     * for weight-sparsity compressors the sparsity, for hybrids the removed fraction of MoE-block parameters (§4.11).
+     */
+    PruningPlan plan(CompressionContext ctx, double ratio, Options options);
+}

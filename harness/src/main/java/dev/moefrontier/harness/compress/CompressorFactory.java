@@ -1,0 +1,16 @@
+package dev.moefrontier.harness.compress;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Builds compressors whose names are composed from others, such as {@code reap+wanda}. Register implementations in
+ * {@code META-INF/services/dev.moefrontier.harness.compress.CompressorFactory}.
+ */
+public interface CompressorFactory {
+    /** The compressor called {@code name}, if this factory understands the name. */
+    Optional<Compressor> create(String name, CompressorCatalog catalog);
+
+    /** Name patterns for listings, e.g. "X+wanda". */
+    List<String> patterns();
+}

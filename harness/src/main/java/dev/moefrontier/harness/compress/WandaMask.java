@@ -1,0 +1,66 @@
+package dev.moefrontier.harness.compress;
+
+import java.security.MessageDigest;
+import java.util.Arrays;
+
+/**
+ * Wanda masks (methods.md §5, arXiv 2306.11695): score S_ij = |W_ij| · ||X_j||_2 for W [out, in]; per output row the
+ * {@code int(in · s)} lowest scores are zeroed (N:M: the N lowest of every block of M consecutive inputs). Ties go to
+ * the lower input index. Scores are float32; ties are broken exactly by sorting (score bits, index) keys.
+ */
+public final class WandaMask {
+    private WandaMask() {}
+
+    /**
+     * The kept positions of {@code w} ([out, in], row-major).
+     *
+     * @param sumSq Σ X_j² per input, or null for plain magnitude (||X_j|| = 1)
+     */
+    public static boolean[] keep(float[] w, int out, int in, double[] sumSq, MaskSpec spec) {
+        if (w.length != out * in || (sumSq != null && sumSq.length != in)) {
+            throw new IllegalArgumentException("weight [" + out + ", " + in + "] and " + (sumSq == null ? 0 : sumSq.length) + " input norms");
+        }
+        float[] norm = new float[in];
+        for (int j = 0; j < in; j++) {
+            norm[j] = sumSq == null ? 1f : (float) Math.sqrt(sumSq[j]);
+        }
+        boolean[] keep = new boolean[w.length];
+        Arrays.fill(keep, true);
+        int block = spec.m() == 0 ? in : spec.m();
+        int prune = spec.m() == 0 ? spec.prunedPerRow(in) : spec.n();
+        long[] keys = new long[block];
+        for (int r = 0; r < out; r++) {
+            for (int b0 = 0; b0 + block <= in; b0 += block) {
+                for (int j = 0; j < block; j++) {
+                    float score = Math.abs(w[r * in + b0 + j]) * norm[b0 + j]; // >= 0, so its bits order like the value
+                    keys[j] = ((long) Float.floatToIntBits(score) << 32) | (b0 + j);
+                }
+                Arrays.sort(keys);
+                for (int j = 0; j < prune; j++) {
+                    keep[r * in + (int) (keys[j] & 0xFFFFFFFFL)] = false;
+                }
+            }
+        }
+        return keep;
+    }
+
+    /** Zeroes the pruned positions of {@code w} in place. */
+    public static void apply(float[] w, boolean[] keep) {
+        for (int i = 0; i < w.length; i++) {
+            if (!keep[i]) {
+                w[i] = 0f;
+            }
+        }
+    }
+
+    /** Feeds a mask into a checksum, 8 positions per byte. */
+    public static void digest(MessageDigest md, boolean[] keep) {
+        byte[] bits = new byte[(keep.length + 7) / 8];
+        for (int i = 0; i < keep.length; i++) {
+            if (keep[i]) {
+                bits[i >> 3] |= (byte) (1 << (i & 7));
+            }
+        }
+        md.update(bits);
+    }
+}

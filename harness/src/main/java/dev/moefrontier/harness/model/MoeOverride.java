@@ -1,0 +1,79 @@
+package dev.moefrontier.harness.model;
+
+import ai.djl.ndarray.NDArray;
+import java.util.Arrays;
+
+/**
+ * How one MoE layer of a loaded model is changed by a compression plan, without copying the layer (methods.md §2).
+ *
+ * <ul>
+ *   <li>{@code dropped}: these experts leave the router (their logits become −inf before the softmax, which is exactly
+ *       slicing their router rows) and top-k runs over the survivors.
+ *   <li>{@code redirect}: top-k runs over all E experts as usual, then every selected index e becomes
+ *       {@code redirect[e]}; the gate weights of slots that land on the same expert are summed.
+ *   <li>{@code gateUpT} / {@code downT}: replacement weights (compute layout) for some experts, e.g. merged or
+ *       masked ones; null entries keep the loaded weights. Likewise the shared expert.
+ *   <li>{@code routerT}: a replacement router [H, E0], e.g. the original router of an exported redirect plan, whose
+ *       E0 columns the redirect map sends to the E loaded experts.
+ * </ul>
+ *
+ * @param dropped per expert, whether it is removed from routing; null when none is
+ * @param redirect per expert, the expert that serves it; null for the identity
+ * @param gateUpT per expert [H, 2I] replacement or null; the array itself may be null
+ * @param downT per expert [I, H] replacement or null; the array itself may be null
+ * @param sharedGateUpT replacement for the shared expert's gate/up, or null
+ * @param sharedDownT replacement for the shared expert's down, or null
+ * @param routerT replacement router [H, E0], or null
+ */
+public record MoeOverride(boolean[] dropped, int[] redirect, NDArray[] gateUpT, NDArray[] downT, NDArray sharedGateUpT,
+        NDArray sharedDownT, NDArray routerT) {
+
+    /** Routing changes only. */
+    public static MoeOverride routing(boolean[] dropped, int[] redirect) {
+        return new MoeOverride(dropped, redirect, null, null, null, null, null);
+    }
+
+    /** The gate/up weights to use for {@code expert}. */
+    NDArray gateUp(LayerWeights.Moe w, int expert) {
+        return gateUpT != null && gateUpT[expert] != null ? gateUpT[expert] : w.gateUpT().get(expert);
+    }
+
+    /** The down weights to use for {@code expert}. */
+    NDArray down(LayerWeights.Moe w, int expert) {
+        return downT != null && downT[expert] != null ? downT[expert] : w.downT().get(expert);
+    }
+
+    /** Whether any expert is dropped. */
+    boolean drops() {
+        if (dropped == null) {
+            return false;
+        }
+        for (boolean d : dropped) {
+            if (d) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the redirect map is not the identity. */
+    boolean redirects() {
+        if (redirect == null) {
+            return false;
+        }
+        if (routerT != null) {
+            return true;
+        }
+        for (int i = 0; i < redirect.length; i++) {
+            if (redirect[i] != i) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public String toString() {
+        return "MoeOverride[dropped=" + Arrays.toString(dropped) + ", redirect=" + Arrays.toString(redirect) + "]";
+    }
+}
