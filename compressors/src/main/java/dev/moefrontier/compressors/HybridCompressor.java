@@ -67,17 +67,36 @@ final class HybridCompressor implements Compressor {
         return Options.parse(expert.name(), expert.options(), raw);
     }
 
-    @Override
-    public PruningPlan plan(CompressionContext ctx, double ratio, Options options) {
-        Budget.checkRatio(ratio);
+    /** r1 from the options (default: half the total). */
+    private double r1(double ratio, Options options) {
         double r1 = options.getDouble("r1") < 0 ? ratio / 2 : options.getDouble("r1");
         if (!(r1 > 0 && r1 <= ratio)) {
             throw new IllegalArgumentException(name() + ": r1 must be in (0, ratio], got " + r1);
         }
+        return r1;
+    }
+
+    /** The stage-2 sparsity, from the expert fraction stage 1 actually removes. */
+    private double r2(dev.moefrontier.harness.model.ModelConfig cfg, double ratio, double r1) {
+        int e = cfg.moe().numExperts();
+        double achieved = (double) Budget.pruneCount(r1, e, cfg.moe().topK()) / e;
+        return Budget.hybridSparsity(cfg, ratio, achieved);
+    }
+
+    @Override
+    public void check(dev.moefrontier.harness.model.ModelConfig cfg, double ratio, Options options) {
+        Budget.checkRatio(ratio);
+        r2(cfg, ratio, r1(ratio, options));
+    }
+
+    @Override
+    public PruningPlan plan(CompressionContext ctx, double ratio, Options options) {
+        Budget.checkRatio(ratio);
+        double r1 = r1(ratio, options);
         PruningPlan stage1 = expert.plan(ctx, r1, expertOptions(options));
         int e = ctx.config().moe().numExperts();
         double achieved = (double) ctx.pruneCount(r1) / e;
-        double r2 = Budget.hybridSparsity(ctx.config(), ratio, achieved);
+        double r2 = r2(ctx.config(), ratio, r1);
         MaskSpec spec = MaskSpec.of("unstructured", r2, options.getBool("wanda.sequential"), options.getString("wanda.empty"));
         Map<String, String> info = new LinkedHashMap<>(stage1.info());
         info.put("r1", Double.toString(r1));

@@ -57,13 +57,19 @@ public final class WandaCompressor implements Compressor {
     }
 
     @Override
-    public PruningPlan plan(CompressionContext ctx, double ratio, Options options) {
+    public void check(dev.moefrontier.harness.model.ModelConfig cfg, double ratio, Options options) {
         dev.moefrontier.harness.compress.Budget.checkRatio(ratio);
         MaskSpec spec = spec(options, ratio);
         if (spec.m() != 0 && Math.abs(spec.sparsity() - ratio) > 1e-9) {
             throw new IllegalArgumentException("wanda pattern " + spec.pattern() + " has sparsity " + spec.sparsity()
                     + "; ratio " + ratio + " does not match");
         }
+    }
+
+    @Override
+    public PruningPlan plan(CompressionContext ctx, double ratio, Options options) {
+        check(ctx.config(), ratio, options);
+        MaskSpec spec = spec(options, ratio);
         PruningPlan dense = new PruningPlan(name(), options.asMap(), ratio, PruningPlan.Mode.DROP, List.of(), null, Map.of());
         Map<String, String> info = new LinkedHashMap<>();
         info.put("sparsity", Double.toString(spec.sparsity()));

@@ -31,8 +31,10 @@ import picocli.CommandLine.Option;
 /** {@code frontier bench}: speed and memory figures, printed (not asserted). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmarks that print their figures (forward throughput, streaming memory).",
-            "forward: tokens/s against the matmul roofline; stream: peak RSS of a streamed forward."},
-        subcommands = {BenchCommand.Forward.class, BenchCommand.StreamBench.class, BenchCommand.StreamProbe.class})
+            "forward: tokens/s against the matmul roofline; stream: peak RSS of a streamed forward;",
+            "aimer: AIMER scoring time; calibration: calibration-pass tokens/s."},
+        subcommands = {BenchCommand.Forward.class, BenchCommand.StreamBench.class, BenchCommand.StreamProbe.class,
+            BenchCommand.Aimer.class, BenchCommand.Calibration.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -250,6 +252,126 @@ final class BenchCommand implements Runnable {
                     System.out.printf("%-12s peak RSS %s (%s before loading the model; +%s = %.2fx the checkpoint) in %.1f s%n",
                             mode, Memory.human(peak), Memory.human(base), Memory.human(peak - base),
                             (peak - base) / (double) bytes, r.get("seconds").getAsDouble());
+                }
+            } finally {
+                deleteTree(tmp);
+            }
+            return 0;
+        }
+    }
+
+    /** A synthetic OLMoE-shaped checkpoint in a temporary directory. */
+    static Path olmoeShaped(Path tmp, int layers, int hidden, int experts, int topk, int intermediate) throws IOException {
+        Path dir = tmp.resolve("olmoe-synthetic");
+        System.out.printf("generating OLMoE-shaped checkpoint: %d layers, H=%d, %d experts (top-%d, I=%d)...%n", layers, hidden,
+                experts, topk, intermediate);
+        SyntheticCheckpoint.of("olmoe").layers(layers).hidden(hidden).heads(8, 8, hidden / 8).experts(experts, topk, intermediate)
+                .vocab(1024).seed(3).write(dir);
+        return dir;
+    }
+
+    /** {@code frontier bench aimer}. */
+    @Command(name = "aimer", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"AIMER scoring time on a synthetic 64-expert x 16-layer OLMoE-shaped checkpoint.",
+                "AIMER reads expert weights straight from the checkpoint's memory maps (no forward pass)."})
+    static final class Aimer implements Callable<Integer> {
+        @Option(names = "--layers", defaultValue = "16", description = "Default: ${DEFAULT-VALUE}.")
+        int layers;
+
+        @Option(names = "--experts", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}.")
+        int experts;
+
+        @Option(names = "--hidden", defaultValue = "512", description = "Default: ${DEFAULT-VALUE}.")
+        int hidden;
+
+        @Option(names = "--intermediate", defaultValue = "256", description = "Default: ${DEFAULT-VALUE}.")
+        int intermediate;
+
+        @Option(names = "--reps", defaultValue = "3", description = "Timed runs (best is reported). Default: ${DEFAULT-VALUE}.")
+        int reps;
+
+        @Override
+        public Integer call() throws IOException {
+            var scorer = (dev.moefrontier.harness.compress.ExpertScorer)
+                    dev.moefrontier.harness.compress.CompressorCatalog.load().get("aimer");
+            Path tmp = Files.createTempDirectory("frontier-aimer");
+            try {
+                Path dir = olmoeShaped(tmp, layers, hidden, experts, 8, intermediate);
+                try (MoeTransformer m = MoeTransformer.builder().setPath(dir).optResidency(ModelWeights.Residency.STREAM).build()) {
+                    var ctx = dev.moefrontier.harness.compress.CompressionContext.builder().setModel(m).build();
+                    var opts = dev.moefrontier.harness.compress.Options.none();
+                    scorer.scores(ctx, opts); // warm-up: page cache and JIT
+                    double best = Double.MAX_VALUE;
+                    for (int i = 0; i < reps; i++) {
+                        long t0 = System.nanoTime();
+                        scorer.scores(ctx, opts);
+                        best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+                    }
+                    long params = (long) layers * experts * 3L * hidden * intermediate;
+                    System.out.printf("aimer        %d layers x %d experts (H=%d, I=%d): %.3f s (best of %d), %.0f M params/s%n",
+                            layers, experts, hidden, intermediate, best, reps, params / best / 1e6);
+                }
+            } finally {
+                deleteTree(tmp);
+            }
+            return 0;
+        }
+    }
+
+    /** {@code frontier bench calibration}. */
+    @Command(name = "calibration", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Calibration-pass throughput (tokens/s) on a synthetic OLMoE-shaped checkpoint.",
+                "Collects routing and output-norm statistics (REAP and friends), and with --wanda also Wanda input norms."})
+    static final class Calibration implements Callable<Integer> {
+        @Option(names = "--layers", defaultValue = "4", description = "Default: ${DEFAULT-VALUE}.")
+        int layers;
+
+        @Option(names = "--hidden", defaultValue = "512", description = "Default: ${DEFAULT-VALUE}.")
+        int hidden;
+
+        @Option(names = "--experts", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}.")
+        int experts;
+
+        @Option(names = "--intermediate", defaultValue = "256", description = "Default: ${DEFAULT-VALUE}.")
+        int intermediate;
+
+        @Option(names = "--windows", defaultValue = "16", description = "Calibration windows. Default: ${DEFAULT-VALUE}.")
+        int windows;
+
+        @Option(names = "--length", defaultValue = "256", description = "Tokens per window. Default: ${DEFAULT-VALUE}.")
+        int length;
+
+        @Option(names = "--wanda", description = "Also collect Wanda input norms.")
+        boolean wanda;
+
+        @Override
+        public Integer call() throws IOException {
+            Path tmp = Files.createTempDirectory("frontier-calib");
+            try {
+                Path dir = olmoeShaped(tmp, layers, hidden, experts, 8, intermediate);
+                Random r = new Random(0);
+                List<int[]> w = new ArrayList<>();
+                for (int i = 0; i < windows; i++) {
+                    w.add(r.ints(length, 0, 1024).toArray());
+                }
+                Path ids = tmp.resolve("calib.json");
+                StringBuilder sb = new StringBuilder("{\"input_ids\": [");
+                for (int i = 0; i < w.size(); i++) {
+                    sb.append(i == 0 ? "" : ",").append(java.util.Arrays.toString(w.get(i)));
+                }
+                Files.writeString(ids, sb.append("]}").toString());
+                var stats = wanda ? java.util.EnumSet.of(dev.moefrontier.harness.calib.Statistic.OUTPUT_NORMS,
+                        dev.moefrontier.harness.calib.Statistic.WANDA_INPUTS)
+                        : java.util.EnumSet.of(dev.moefrontier.harness.calib.Statistic.OUTPUT_NORMS);
+                try (MoeTransformer m = MoeTransformer.open(dir)) {
+                    var data = dev.moefrontier.harness.calib.CalibrationData.load(
+                            dev.moefrontier.harness.calib.CalibrationSpec.tokenIds(ids), dir, 1024);
+                    var cal = new dev.moefrontier.harness.calib.Calibrator(null, 4096, s -> { });
+                    long t0 = System.nanoTime();
+                    cal.collect(m, data, stats, dev.moefrontier.harness.model.ModelPatch.NONE);
+                    double secs = (System.nanoTime() - t0) / 1e9;
+                    System.out.printf("calibration  %d x %d tokens, %s: %.2f s, %.0f tokens/s%n", windows, length, stats, secs,
+                            windows * (double) length / secs);
                 }
             } finally {
                 deleteTree(tmp);

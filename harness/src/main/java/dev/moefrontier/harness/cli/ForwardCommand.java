@@ -1,6 +1,8 @@
 package dev.moefrontier.harness.cli;
 
+import dev.moefrontier.harness.compress.PlanExporter;
 import dev.moefrontier.harness.model.ForwardDump;
+import dev.moefrontier.harness.model.ModelPatch;
 import dev.moefrontier.harness.model.InputsFile;
 import dev.moefrontier.harness.model.MoeTransformer;
 import dev.moefrontier.harness.util.Provenance;
@@ -44,7 +46,11 @@ final class ForwardCommand implements Callable<Integer> {
         List<int[]> seqs = InputsFile.read(inputs);
         try (MoeTransformer m = runtime.open(model)) {
             InputsFile.checkVocabulary(inputs, seqs, m.config().vocabSize());
-            Map<String, ForwardDump.Tensor> dump = ForwardDump.run(m, seqs);
+            ModelPatch patch = PlanExporter.patchFor(m); // redirect semantics of an exported redirect plan
+            if (patch != ModelPatch.NONE) {
+                System.err.println("note: applying the redirect plan of " + model.resolve(PlanExporter.PLAN_FILE));
+            }
+            Map<String, ForwardDump.Tensor> dump = ForwardDump.run(m, seqs, patch);
             Map<String, String> meta = new LinkedHashMap<>(Provenance.basic());
             meta.put("model", model.toAbsolutePath().toString());
             meta.put("model_type", m.config().modelType());

@@ -1,6 +1,7 @@
 package dev.moefrontier.harness.compress;
 
 import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.model.ModelConfig;
 import dev.moefrontier.harness.registry.Named;
 import java.util.List;
 import java.util.Set;
@@ -26,6 +27,14 @@ public interface Compressor extends Named {
     /** Whether the compressor runs forward passes of its own over the calibration windows (e.g. sequential Wanda). */
     default boolean needsCalibrationData(Options options) {
         return !requires(options).isEmpty();
+    }
+
+    /**
+     * Rejects a ratio / options combination that cannot work for this model before any work starts (by default: the
+     * expert budget of methods.md §1 must keep at least top_k experts).
+     */
+    default void check(ModelConfig cfg, double ratio, Options options) {
+        Budget.pruneCount(ratio, cfg.moe().numExperts(), cfg.moe().topK());
     }
 
     /**

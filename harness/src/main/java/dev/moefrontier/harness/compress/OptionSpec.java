@@ -104,6 +104,9 @@ public record OptionSpec(String name, Type type, String defaultValue, String des
     /** "name=default (type): description" for listings. */
     public String summary() {
         String t = type == Type.CHOICE ? String.join("|", choices) : type.name().toLowerCase(Locale.ROOT);
+        if (min != null || max != null) {
+            t += " in [" + fmt(min) + ", " + fmt(max) + "]";
+        }
         return name + "=" + defaultValue + " (" + t + "): " + description;
     }
 }

@@ -96,6 +96,11 @@ public final class PruningPlan {
         return new PruningPlan(compressorName, opts, newRatio, mode, newLayers, spec, i);
     }
 
+    /** The same plan run with another {@link Mode}. */
+    public PruningPlan withMode(Mode m) {
+        return new PruningPlan(compressor, options, ratio, m, layers(), maskSpec, info);
+    }
+
     /** Checks the plan against a model: MoE layers, expert counts, top-k. */
     public void validate(ModelConfig cfg) {
         for (LayerPlan lp : layers.values()) {

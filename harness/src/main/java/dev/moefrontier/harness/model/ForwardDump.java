@@ -25,6 +25,11 @@ public final class ForwardDump {
     private ForwardDump() {}
 
     public static Map<String, Tensor> run(MoeTransformer model, List<int[]> sequences) {
+        return run(model, sequences, ModelPatch.NONE);
+    }
+
+    /** Like {@link #run(MoeTransformer, List)} on the patched model. */
+    public static Map<String, Tensor> run(MoeTransformer model, List<int[]> sequences, ModelPatch patch) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (int s = 0; s < sequences.size(); s++) {
             int seq = s;
@@ -40,7 +45,7 @@ public final class ForwardDump {
                 }
             };
             try (NDManager m = model.manager().newSubManager()) {
-                NDArray logits = model.logits(sequences.get(s), observer, m);
+                NDArray logits = model.logits(sequences.get(s), patch, observer, m);
                 out.put("logits." + s, copy(logits));
             }
             out.putAll(layers);

@@ -1,0 +1,55 @@
+package dev.moefrontier.harness.cli;
+
+import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.compress.Compressor;
+import dev.moefrontier.harness.compress.CompressorCatalog;
+import dev.moefrontier.harness.compress.OptionSpec;
+import dev.moefrontier.harness.compress.Options;
+import dev.moefrontier.harness.registry.Registry;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code frontier list}. */
+@Command(name = "list", mixinStandardHelpOptions = true,
+        description = {"List registered plug-ins with their options.",
+            "KIND is 'compressors'. Plug-ins from jars on the classpath are listed too, with --origin their jar."})
+final class ListCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "KIND", description = "compressors")
+    String kind;
+
+    @Option(names = "--origin", description = "Show where each plug-in was loaded from.")
+    boolean origin;
+
+    @Override
+    public Integer call() {
+        if (!kind.equals("compressors")) {
+            throw new Main.UserError("unknown kind '" + kind + "' (known: compressors)");
+        }
+        CompressorCatalog catalog = CompressorCatalog.load();
+        System.out.printf("%-16s %-28s %s%n", "NAME", "CALIBRATION", "DESCRIPTION");
+        for (Compressor c : catalog.registry().all()) {
+            Options defaults = Options.parse(c.name(), c.options(), Map.of());
+            Set<Statistic> req = c.requires(defaults);
+            String cal = req.isEmpty() ? (c.needsCalibrationData(defaults) ? "data (own passes)" : "none")
+                    : req.stream().map(s -> s.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(","));
+            System.out.printf("%-16s %-28s %s%n", c.name(), cal, c.description());
+            for (OptionSpec o : c.options()) {
+                System.out.println("    --option " + o.summary());
+            }
+            if (origin) {
+                System.out.println("    from " + Registry.origin(c));
+            }
+        }
+        for (String p : catalog.patterns()) {
+            System.out.println();
+            System.out.println("also: " + p + "; options r1 (stage-1 expert ratio), wanda.sequential, wanda.empty");
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,117 @@
+package dev.moefrontier.harness.cli;
+
+import dev.moefrontier.harness.calib.LayerStats;
+import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.compress.CompressionContext;
+import dev.moefrontier.harness.compress.Compressor;
+import dev.moefrontier.harness.compress.CompressorCatalog;
+import dev.moefrontier.harness.compress.ExpertScorer;
+import dev.moefrontier.harness.compress.Options;
+import dev.moefrontier.harness.model.MoeTransformer;
+import dev.moefrontier.harness.util.AtomicFiles;
+import dev.moefrontier.harness.util.Provenance;
+import com.google.gson.GsonBuilder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code frontier scores}. */
+@Command(name = "scores", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Write per-expert scores of score-based compressors as CSV.",
+            "One row per (layer, expert, criterion): layer,expert,criterion,score,rank,tokens. rank 1 is the most",
+            "important expert (pruned last); at ratio r the experts with rank > E - round(rE) are pruned. tokens is",
+            "|X_e|, the calibration tokens routed to the expert (empty without calibration). A provenance sidecar",
+            "OUT.provenance.json records versions, git commit, calibration and seed."})
+final class ScoresCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR")
+    Path model;
+
+    @Option(names = "--criteria", split = ",", paramLabel = "LIST",
+            description = "Comma-separated score-based compressors (default: every registered one).")
+    List<String> criteria;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "scores.csv")
+    Path out;
+
+    @Mixin
+    CalibrationOptions calibration;
+
+    @Mixin
+    RuntimeOptions runtime;
+
+    @Override
+    public Integer call() throws Exception {
+        CompressorCatalog catalog = CompressorCatalog.load();
+        List<ExpertScorer> scorers = new ArrayList<>();
+        if (criteria == null) {
+            for (Compressor c : catalog.registry().all()) {
+                if (c instanceof ExpertScorer s) {
+                    scorers.add(s);
+                }
+            }
+        } else {
+            for (String n : criteria) {
+                Compressor c = catalog.get(n.trim());
+                if (!(c instanceof ExpertScorer s)) {
+                    throw new Main.UserError("'" + n + "' does not score experts (it is not a score-based compressor)");
+                }
+                scorers.add(s);
+            }
+        }
+        Set<Statistic> stats = EnumSet.noneOf(Statistic.class);
+        Map<ExpertScorer, Options> opts = new LinkedHashMap<>();
+        for (ExpertScorer s : scorers) {
+            Options o = Options.parse(s.name(), s.options(), Map.of());
+            opts.put(s, o);
+            stats.addAll(s.requires(o));
+        }
+        calibration.validate(!stats.isEmpty());
+        StringBuilder csv = new StringBuilder("layer,expert,criterion,score,rank,tokens\n");
+        try (MoeTransformer m = runtime.open(model)) {
+            CompressionContext ctx = calibration.context(m, stats, false);
+            for (ExpertScorer s : scorers) {
+                Map<Integer, double[]> table = s.scores(ctx, opts.get(s));
+                for (Map.Entry<Integer, double[]> e : table.entrySet()) {
+                    int[] order = s.pruneOrder(e.getValue());
+                    int n = order.length;
+                    int[] rank = new int[n];
+                    for (int i = 0; i < n; i++) {
+                        rank[order[i]] = n - i; // pruned first = least important = rank E
+                    }
+                    LayerStats ls = ctx.stats() == null ? null : statsOrNull(ctx, e.getKey());
+                    for (int x = 0; x < n; x++) {
+                        csv.append(e.getKey()).append(',').append(x).append(',').append(s.name()).append(',')
+                                .append(e.getValue()[x]).append(',').append(rank[x]).append(',')
+                                .append(ls == null ? "" : Long.toString(ls.count(x))).append('\n');
+                    }
+                }
+            }
+            Map<String, String> prov = new LinkedHashMap<>(Provenance.basic());
+            prov.put("model", model.toAbsolutePath().toString());
+            prov.put("checkpoint_fingerprint", m.checkpoint().fingerprint());
+            prov.put("calibration", ctx.hasData() ? ctx.data().spec().describe() : "none");
+            prov.put("seed", Long.toString(calibration.seed()));
+            prov.put("criteria", String.join(",", scorers.stream().map(ExpertScorer::name).toList()));
+            AtomicFiles.writeString(out, csv);
+            AtomicFiles.writeString(Path.of(out + ".provenance.json"), new GsonBuilder().setPrettyPrinting().create().toJson(prov) + "\n");
+        }
+        System.out.printf("wrote %d criteria to %s%n", scorers.size(), out);
+        return 0;
+    }
+
+    private static LayerStats statsOrNull(CompressionContext ctx, int layer) {
+        try {
+            return ctx.stats().layer(layer);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}
