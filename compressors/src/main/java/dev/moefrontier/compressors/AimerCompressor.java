@@ -25,6 +25,9 @@ import java.util.stream.IntStream;
  */
 public final class AimerCompressor implements ExpertScorer {
     private static final int CHUNK = 1 << 20;
+    /** One staging buffer per worker thread (allocating one per expert churns native memory). */
+    private static final ThreadLocal<ByteBuffer> BUFFER =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(CHUNK * 4).order(ByteOrder.nativeOrder()));
 
     @Override
     public String name() {
@@ -69,7 +72,7 @@ public final class AimerCompressor implements ExpertScorer {
         long inter = cfg.moe().intermediate();
         double[] acc = new double[2]; // Σ|w|, Σw²
         long n;
-        ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK * 4).order(ByteOrder.nativeOrder());
+        ByteBuffer buf = BUFFER.get();
         if (storage == TensorLayout.ExpertStorage.FUSED) {
             accumulate(ckpt, ckpt.info(f.fusedGateUp(layer)), e * 2 * inter * h, 2 * inter * h, buf, acc);
             accumulate(ckpt, ckpt.info(f.fusedDown(layer)), e * h * inter, h * inter, buf, acc);
