@@ -1,0 +1,49 @@
+package dev.moefrontier.compressors.hodge;
+
+/**
+ * Parameters of HodgeCover's selection (methods.md §4.5–4.8).
+ *
+ * @param steps filtration grid points (80)
+ * @param p fraction of K's edges that are critical (0.10)
+ * @param q fraction of K's faces that are critical (0.20)
+ * @param lambdaE weight of newly hit critical edges (1)
+ * @param lambdaT weight of newly hit critical faces (1)
+ * @param alpha weight of |harm| in the redirect cost (1)
+ * @param variant the full method or one of the §4.9 ablations
+ */
+public record HodgeParams(int steps, double p, double q, double lambdaE, double lambdaT, double alpha, Variant variant) {
+
+    /** HodgeCover and its ablations (methods.md §4.9). */
+    public enum Variant {
+        /** The full method. */
+        HODGECOVER,
+        /** λt = 0. */
+        NO_TRIANGLE,
+        /** No Hodge: E* = the top-p edges of K by raw b_ij. */
+        TRIPLET_PENALTY,
+        /** Hard veto: never complete all three vertices of a T* face unless no other candidate is left. */
+        TRIPLET_HYPERGRAPH,
+        /** Pairwise only: repeatedly prune the survivor with the smallest barrier to another survivor. */
+        GREEDY_BARRIER
+    }
+
+    public static HodgeParams defaults() {
+        return new HodgeParams(80, 0.10, 0.20, 1.0, 1.0, 1.0, Variant.HODGECOVER);
+    }
+
+    public HodgeParams {
+        if (steps < 2) {
+            throw new IllegalArgumentException("steps must be at least 2");
+        }
+        if (!(p > 0 && p <= 1) || !(q > 0 && q <= 1)) {
+            throw new IllegalArgumentException("p and q must be in (0, 1]");
+        }
+        if (lambdaE < 0 || lambdaT < 0 || alpha < 0) {
+            throw new IllegalArgumentException("lambda_e, lambda_t and alpha must be non-negative");
+        }
+    }
+
+    public HodgeParams withVariant(Variant v) {
+        return new HodgeParams(steps, p, q, lambdaE, lambdaT, alpha, v);
+    }
+}
