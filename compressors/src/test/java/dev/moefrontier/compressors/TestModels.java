@@ -16,6 +16,8 @@ import java.util.Set;
 /** Shared set-up: a model with token-id calibration, statistics and a compression context. */
 final class TestModels {
     static final CompressorCatalog CATALOG = CompressorCatalog.load();
+    /** One calibration / barrier cache for the test run (keys include checkpoint fingerprints and calibration data). */
+    static final Path CACHE = cacheDir();
 
     static {
         Progress.quiet(true);
@@ -26,9 +28,19 @@ final class TestModels {
     /** Context over {@code dir} calibrated on {@code ids} (a token-id .json), collecting {@code stats}. */
     static CompressionContext context(MoeTransformer model, Path ids, Set<Statistic> stats) {
         CalibrationData data = CalibrationData.load(CalibrationSpec.tokenIds(ids), model.checkpoint().dir(), model.config().vocabSize());
-        Calibrator cal = new Calibrator(null, 4096, s -> { });
+        Calibrator cal = new Calibrator(CACHE, 4096, s -> { });
         CalibrationStats st = cal.collect(model, data, stats, dev.moefrontier.harness.model.ModelPatch.NONE);
         return CompressionContext.builder().setModel(model).optData(data).optStats(st).optCalibrator(cal).optSeed(7).build();
+    }
+
+    private static Path cacheDir() {
+        try {
+            Path d = java.nio.file.Files.createTempDirectory("frontier-test-cache");
+            d.toFile().deleteOnExit();
+            return d;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     static Set<Statistic> all() {

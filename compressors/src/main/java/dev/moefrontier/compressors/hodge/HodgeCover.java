@@ -10,7 +10,25 @@ import com.google.gson.JsonObject;
 public final class HodgeCover {
     private HodgeCover() {}
 
-    public static HodgeResult run(HodgeInput in, HodgeParams params) {
+    /**
+     * The complex K and the decomposition of the barrier cochain on it (§4.5–4.6): independent of the kept set and of
+     * the compressor, so diagnostics of any plan can use it.
+     *
+     * @param filtration grid, β1 curve, τ*, K's edges and face indices
+     * @param faces K's faces as vertex triples
+     * @param faceBarriers b_ijk of K's faces
+     * @param decomposition grad, curl, harm on K's edges
+     */
+    public record Complex(Filtration.Result filtration, int[][] faces, double[] faceBarriers, HodgeDecomposition.Result decomposition) {
+
+        /** Retained Hodge mass (§4.10) of a kept set. */
+        public java.util.Map<String, Double> retained(boolean[] kept) {
+            return HodgeBalance.retained(kept, filtration.edges(), faces, faceBarriers, decomposition);
+        }
+    }
+
+    /** §4.5–4.6. */
+    public static Complex complex(HodgeInput in, HodgeParams params) {
         Filtration.Result k = Filtration.compute(in, params.steps());
         int[][] faces = new int[k.faces().length][];
         double[] faceB = new double[faces.length];
@@ -22,11 +40,20 @@ public final class HodgeCover {
         for (int e = 0; e < b.length; e++) {
             b[e] = in.pairBarriers()[k.edges()[e][0]][k.edges()[e][1]];
         }
-        HodgeDecomposition.Result d = HodgeDecomposition.decompose(in.n(), k.edges(), faces, b);
-        HodgeSelection.Result s = HodgeSelection.select(in, params, k.edges(), faces, faceB, d.harm());
-        HodgeResult partial = new HodgeResult(k, faces, faceB, d, s, null, 0);
-        var retained = HodgeBalance.retained(partial.keptMask(in.n()), k.edges(), faces, faceB, d);
-        return new HodgeResult(k, faces, faceB, d, s, retained, HodgeBalance.balance(retained));
+        return new Complex(k, faces, faceB, HodgeDecomposition.decompose(in.n(), k.edges(), faces, b));
+    }
+
+    /** §4.5–4.10. */
+    public static HodgeResult run(HodgeInput in, HodgeParams params) {
+        Complex c = complex(in, params);
+        HodgeSelection.Result s = HodgeSelection.select(in, params, c.filtration().edges(), c.faces(), c.faceBarriers(),
+                c.decomposition().harm());
+        boolean[] kept = new boolean[in.n()];
+        for (int x : s.selected()) {
+            kept[x] = true;
+        }
+        var retained = c.retained(kept);
+        return new HodgeResult(c.filtration(), c.faces(), c.faceBarriers(), c.decomposition(), s, retained, HodgeBalance.balance(retained));
     }
 
     /** Reads the {@code input} object of a fixture case (layout of fixtures/hodge/*.json). */

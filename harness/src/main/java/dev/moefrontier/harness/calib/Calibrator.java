@@ -42,6 +42,16 @@ public final class Calibrator {
         this.log = log;
     }
 
+    /** The cache directory, or null when caching is off. */
+    public Path cacheDir() {
+        return cacheDir;
+    }
+
+    /** Tokens per forward micro-batch. */
+    public int maxBatchTokens() {
+        return maxBatchTokens;
+    }
+
     /** {@code $FRONTIER_CACHE} or {@code ~/.cache/moe-frontier}. */
     public static Path defaultCacheDir() {
         String env = System.getenv("FRONTIER_CACHE");

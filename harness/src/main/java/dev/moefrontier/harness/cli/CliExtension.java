@@ -9,4 +9,9 @@ import java.util.List;
 public interface CliExtension {
     /** Command objects to add, each annotated with picocli's {@code @Command(name = ...)}. */
     List<Object> commands();
+
+    /** Command objects to add under {@code frontier bench}. */
+    default List<Object> benchmarks() {
+        return List.of();
+    }
 }

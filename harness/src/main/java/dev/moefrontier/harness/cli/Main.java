@@ -86,6 +86,9 @@ public final class Main implements Runnable {
             for (Object cmd : ext.commands()) {
                 cl.addSubcommand(cmd);
             }
+            for (Object cmd : ext.benchmarks()) {
+                cl.getSubcommands().get("bench").addSubcommand(cmd);
+            }
         }
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();

@@ -161,6 +161,14 @@ public final class MoeTransformer implements AutoCloseable {
     }
 
     /**
+     * A cursor positioned before layer {@code layer} with the given hidden states ([B, T, H] per batch, copied), e.g.
+     * the outputs of a patched layer, to run the remaining layers.
+     */
+    public LayerCursor cursorAt(int layer, List<TokenBatch> batches, List<NDArray> hidden) {
+        return new LayerCursor(layer, batches, hidden);
+    }
+
+    /**
      * Drives the model layer by layer over fixed batches, holding the hidden states that enter the next layer. Callers
      * can run a layer without keeping its output ({@link #peek}), e.g. to collect statistics before changing that
      * layer, then {@link #advance} with the changed layer; {@link #snapshot} copies the hidden states so later layers
@@ -179,6 +187,20 @@ public final class MoeTransformer implements AutoCloseable {
             for (int i = 0; i < h.length; i++) {
                 h[i] = embed(batches.get(i), run);
             }
+        }
+
+        private LayerCursor(int layer, List<TokenBatch> batches, List<NDArray> hidden) {
+            if (hidden.size() != batches.size()) {
+                throw new IllegalArgumentException(batches.size() + " batches but " + hidden.size() + " hidden states");
+            }
+            this.batches = List.copyOf(batches);
+            this.run = manager.newSubManager();
+            this.h = new NDArray[hidden.size()];
+            for (int i = 0; i < h.length; i++) {
+                h[i] = hidden.get(i).duplicate();
+                h[i].attach(run);
+            }
+            this.next = layer;
         }
 
         private LayerCursor(LayerCursor from) {
@@ -232,6 +254,11 @@ public final class MoeTransformer implements AutoCloseable {
             } finally {
                 weights.release(w);
             }
+        }
+
+        /** The hidden state [B, T, H] of batch {@code i} entering layer {@link #next()} (owned by the cursor). */
+        public NDArray hidden(int i) {
+            return h[i];
         }
 
         /** An independent copy of this cursor (same position, copied hidden states). */

@@ -1,0 +1,157 @@
+package dev.moefrontier.compressors.hodge;
+
+import dev.moefrontier.harness.calib.LayerStats;
+import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.compress.CompressionContext;
+import dev.moefrontier.harness.compress.Compressor;
+import dev.moefrontier.harness.compress.LayerPlan;
+import dev.moefrontier.harness.compress.OptionSpec;
+import dev.moefrontier.harness.compress.Options;
+import dev.moefrontier.harness.compress.PruningPlan;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * HodgeCover (arXiv 2605.13997, methods.md §4): per MoE layer, merge barriers of expert pairs and candidate triplets, the
+ * 2-complex at the filtration value maximizing β1, the Hodge decomposition of the barrier cochain, and a greedy cover of
+ * harmonic-critical edges and triplet-critical triangles weighted by REAP saliency; pruned experts are redirected to
+ * the survivor with the smallest harmonic-weighted barrier (redirect semantics). Subclasses are the §4.9 ablations.
+ */
+public class HodgeCoverCompressor implements Compressor {
+    private final String name;
+    private final HodgeParams.Variant variant;
+    private final String description;
+
+    public HodgeCoverCompressor() {
+        this("hodgecover", HodgeParams.Variant.HODGECOVER,
+                "HodgeCover: cover harmonic-critical edges and triplet-critical triangles of the merge-barrier complex");
+    }
+
+    protected HodgeCoverCompressor(String name, HodgeParams.Variant variant, String description) {
+        this.name = name;
+        this.variant = variant;
+        this.description = description;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public List<OptionSpec> options() {
+        return List.of(
+                OptionSpec.real("p", 0.10, 1e-9, 1.0, "fraction of K's edges that are critical (by |harm|)"),
+                OptionSpec.real("q", 0.20, 1e-9, 1.0, "fraction of K's faces that are critical (by triplet barrier)"),
+                OptionSpec.real("lambda_e", 1.0, 0.0, null, "weight of newly hit critical edges"),
+                OptionSpec.real("lambda_t", 1.0, 0.0, null, "weight of newly hit critical faces"),
+                OptionSpec.real("alpha", 1.0, 0.0, null, "weight of |harm| in the redirect cost"),
+                OptionSpec.integer("steps", 80, 2, null, "filtration grid points"),
+                OptionSpec.integer("triangle_cap", 500, 0, null, "candidate triangles kept per layer"),
+                OptionSpec.integer("candidate_seed", 0, 0, null, "seed of the candidate-triangle sample"),
+                OptionSpec.choice("barrier", "full", List.of("full", "local"),
+                        "KL at the model output (full) or through the final norm and head at the layer (local)"),
+                OptionSpec.integer("barrier_tokens", 0, 0, null, "calibration tokens used for barriers; 0 = all"),
+                OptionSpec.integer("barrier_batch_tokens", 4096, 16, null, "tokens per forward batch while measuring barriers"));
+    }
+
+    @Override
+    public Set<Statistic> requires(Options options) {
+        return EnumSet.of(Statistic.ROUTING, Statistic.OUTPUT_NORMS); // frequencies for merges, REAP saliency
+    }
+
+    /** Barrier settings from the options. */
+    static BarrierSettings settings(Options o) {
+        return new BarrierSettings(MergeBarriers.Mode.valueOf(o.getString("barrier").toUpperCase(Locale.ROOT)),
+                o.getInt("barrier_tokens"), o.getInt("triangle_cap"), o.getInt("candidate_seed"), o.getInt("barrier_batch_tokens"));
+    }
+
+    static HodgeParams params(Options o, HodgeParams.Variant v) {
+        return new HodgeParams(o.getInt("steps"), o.getDouble("p"), o.getDouble("q"), o.getDouble("lambda_e"),
+                o.getDouble("lambda_t"), o.getDouble("alpha"), v);
+    }
+
+    /** sal(e): the REAP score S(1, 1, 1) of methods.md §3 (normalized to sum 1 by the selection). */
+    static double[] saliency(LayerStats s) {
+        double[] sal = new double[s.experts()];
+        for (int e = 0; e < sal.length; e++) {
+            sal[e] = s.count(e) == 0 ? 0 : s.moment(1, 1, e) / s.count(e);
+        }
+        return sal;
+    }
+
+    @Override
+    public PruningPlan plan(CompressionContext ctx, double ratio, Options options) {
+        int e = ctx.config().moe().numExperts();
+        int keep = e - ctx.pruneCount(ratio);
+        HodgeParams params = params(options, variant);
+        Map<Integer, LayerBarriers> barriers = HodgeBarriers.forModel(ctx, settings(options));
+        List<LayerPlan> layers = new ArrayList<>();
+        Map<String, String> info = new LinkedHashMap<>();
+        StringBuilder tau = new StringBuilder();
+        StringBuilder betti = new StringBuilder();
+        StringBuilder harm = new StringBuilder();
+        StringBuilder balance = new StringBuilder();
+        for (Map.Entry<Integer, LayerBarriers> en : barriers.entrySet()) {
+            int l = en.getKey();
+            HodgeResult r = HodgeCover.run(en.getValue().input(saliency(ctx.stats().layer(l)), keep), params);
+            int[] target = new int[e];
+            for (int x = 0; x < e; x++) {
+                target[x] = r.selection().redirect().getOrDefault(x, x);
+            }
+            layers.add(LayerPlan.of(l, e, r.selection().selected(), target, List.of()));
+            String sep = tau.length() == 0 ? "" : ";";
+            tau.append(sep).append(l).append(':').append(r.filtration().tauStar());
+            betti.append(sep).append(l).append(':').append(r.filtration().betti1());
+            harm.append(sep).append(l).append(':').append(r.decomposition().harmonicEnergyFraction());
+            balance.append(sep).append(l).append(':').append(r.balance());
+        }
+        info.put("barrier", options.getString("barrier"));
+        info.put("tau_star", tau.toString());
+        info.put("betti1", betti.toString());
+        info.put("harmonic_energy_fraction", harm.toString());
+        info.put("balance", balance.toString());
+        return new PruningPlan(name, options.asMap(), ratio, PruningPlan.Mode.REDIRECT, layers, null, info);
+    }
+
+    /** §4.9: λt = 0. */
+    public static final class NoTriangle extends HodgeCoverCompressor {
+        public NoTriangle() {
+            super("hodgecover-no-triangle", HodgeParams.Variant.NO_TRIANGLE, "HodgeCover ablation: no triangle term (lambda_t = 0)");
+        }
+    }
+
+    /** §4.9: critical edges by raw barrier, no Hodge decomposition in the cover. */
+    public static final class TripletPenalty extends HodgeCoverCompressor {
+        public TripletPenalty() {
+            super("hodgecover-triplet-penalty", HodgeParams.Variant.TRIPLET_PENALTY,
+                    "HodgeCover ablation: critical edges by raw pair barrier instead of |harm|");
+        }
+    }
+
+    /** §4.9: hard veto on completing a critical triangle. */
+    public static final class TripletHypergraph extends HodgeCoverCompressor {
+        public TripletHypergraph() {
+            super("hodgecover-triplet-hypergraph", HodgeParams.Variant.TRIPLET_HYPERGRAPH,
+                    "HodgeCover ablation: never complete a critical triangle unless nothing else is left");
+        }
+    }
+
+    /** §4.9: pairwise only, from all experts down. */
+    public static final class GreedyBarrier extends HodgeCoverCompressor {
+        public GreedyBarrier() {
+            super("greedy-barrier", HodgeParams.Variant.GREEDY_BARRIER,
+                    "HodgeCover ablation: repeatedly prune the expert with the smallest barrier to a survivor");
+        }
+    }
+}

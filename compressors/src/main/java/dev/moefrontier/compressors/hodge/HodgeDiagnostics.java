@@ -1,0 +1,96 @@
+package dev.moefrontier.compressors.hodge;
+
+import dev.moefrontier.harness.calib.CalibrationStats;
+import dev.moefrontier.harness.compress.LayerPlan;
+import dev.moefrontier.harness.compress.PruningPlan;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Hodge diagnostics of a model (methods.md §4.10): per layer the complex and decomposition of the barrier cochain
+ * (harmonic energy fraction, β1 curve, τ*, edges, faces), and for the kept set of any plan, the retained mass of the
+ * gradient, curl, harmonic and triplet components and their balance, per layer and averaged over layers.
+ */
+public final class HodgeDiagnostics {
+    private final Map<Integer, HodgeCover.Complex> complexes = new LinkedHashMap<>();
+
+    public HodgeDiagnostics(Map<Integer, LayerBarriers> barriers, CalibrationStats stats, HodgeParams params) {
+        for (Map.Entry<Integer, LayerBarriers> e : barriers.entrySet()) {
+            double[] sal = HodgeCoverCompressor.saliency(stats.layer(e.getKey()));
+            complexes.put(e.getKey(), HodgeCover.complex(e.getValue().input(sal, 1), params));
+        }
+    }
+
+    public Map<Integer, HodgeCover.Complex> complexes() {
+        return complexes;
+    }
+
+    /** {@code harmonic_energy.csv}: layer,harmonic_energy_fraction,betti1,tau_star,edges,faces,betti1_curve. */
+    public String harmonicCsv(String backbone) {
+        StringBuilder sb = new StringBuilder("backbone,layer,harmonic_energy_fraction,betti1,tau_star,edges,faces,betti1_curve\n");
+        for (Map.Entry<Integer, HodgeCover.Complex> e : complexes.entrySet()) {
+            HodgeCover.Complex c = e.getValue();
+            StringBuilder curve = new StringBuilder();
+            for (int b : c.filtration().betti()) {
+                curve.append(curve.length() == 0 ? "" : " ").append(b);
+            }
+            sb.append(backbone).append(',').append(e.getKey()).append(',').append(c.decomposition().harmonicEnergyFraction()).append(',')
+                    .append(c.filtration().betti1()).append(',').append(c.filtration().tauStar()).append(',')
+                    .append(c.filtration().edges().length).append(',').append(c.faces().length).append(',').append(curve).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** Rows {@code backbone,compressor,ratio,layer,gradient,curl,harmonic,triplet,balance} (layer "mean" last). */
+    public List<String> balanceRows(String backbone, PruningPlan plan) {
+        List<String> rows = new ArrayList<>();
+        double[] sum = new double[4];
+        int[] cnt = new int[4];
+        double balSum = 0;
+        int balCnt = 0;
+        for (Map.Entry<Integer, HodgeCover.Complex> e : complexes.entrySet()) {
+            LayerPlan lp = plan.layer(e.getKey());
+            int n = e.getValue().decomposition().grad().length == 0 ? 0 : lp == null ? 0 : lp.numExperts();
+            boolean[] kept = new boolean[Math.max(n, lp == null ? 0 : lp.numExperts())];
+            if (lp == null) {
+                java.util.Arrays.fill(kept, true);
+            } else {
+                for (int k : lp.kept()) {
+                    kept[k] = true;
+                }
+            }
+            Map<String, Double> r = e.getValue().retained(kept);
+            double bal = HodgeBalance.balance(r);
+            StringBuilder sb = new StringBuilder().append(backbone).append(',').append(plan.compressor()).append(',')
+                    .append(plan.ratio()).append(',').append(e.getKey());
+            int c = 0;
+            for (String comp : HodgeBalance.COMPONENTS) {
+                double v = r.get(comp);
+                sb.append(',').append(v);
+                if (!Double.isNaN(v)) {
+                    sum[c] += v;
+                    cnt[c]++;
+                }
+                c++;
+            }
+            sb.append(',').append(bal);
+            if (!Double.isNaN(bal)) {
+                balSum += bal;
+                balCnt++;
+            }
+            rows.add(sb.toString());
+        }
+        StringBuilder mean = new StringBuilder().append(backbone).append(',').append(plan.compressor()).append(',')
+                .append(plan.ratio()).append(",mean");
+        for (int c = 0; c < 4; c++) {
+            mean.append(',').append(cnt[c] == 0 ? Double.NaN : sum[c] / cnt[c]);
+        }
+        mean.append(',').append(balCnt == 0 ? Double.NaN : balSum / balCnt);
+        rows.add(mean.toString());
+        return rows;
+    }
+
+    public static final String BALANCE_HEADER = "backbone,compressor,ratio,layer,gradient,curl,harmonic,triplet,balance";
+}
