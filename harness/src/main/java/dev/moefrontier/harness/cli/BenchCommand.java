@@ -32,9 +32,10 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmarks that print their figures (forward throughput, streaming memory).",
             "forward: tokens/s against the matmul roofline; stream: peak RSS of a streamed forward;",
-            "aimer: AIMER scoring time; calibration: calibration-pass tokens/s."},
+            "aimer: AIMER scoring time; calibration: calibration-pass tokens/s;",
+            "loglikelihood: evaluation requests/s (MMLU- and ARC-shaped, cold and cached)."},
         subcommands = {BenchCommand.Forward.class, BenchCommand.StreamBench.class, BenchCommand.StreamProbe.class,
-            BenchCommand.Aimer.class, BenchCommand.Calibration.class})
+            BenchCommand.Aimer.class, BenchCommand.Calibration.class, LoglikelihoodBench.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;

@@ -18,9 +18,9 @@ import picocli.CommandLine.Parameters;
 /** {@code frontier list}. */
 @Command(name = "list", mixinStandardHelpOptions = true,
         description = {"List registered plug-ins with their options.",
-            "KIND is 'compressors'. Plug-ins from jars on the classpath are listed too, with --origin their jar."})
+            "KIND is 'compressors' or 'tasks'. Plug-ins from jars on the classpath are listed too, with --origin their jar."})
 final class ListCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "KIND", description = "compressors")
+    @Parameters(index = "0", paramLabel = "KIND", description = "compressors or tasks")
     String kind;
 
     @Option(names = "--origin", description = "Show where each plug-in was loaded from.")
@@ -28,8 +28,25 @@ final class ListCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (kind.equals("tasks")) {
+            var tasks = dev.moefrontier.harness.eval.Suite.registry();
+            System.out.printf("%-16s %-8s %s%n", "NAME", "VERSION", "DESCRIPTION");
+            for (var t : tasks.all()) {
+                System.out.printf("%-16s %-8s %s%n", t.name(), t.version(), t.description());
+                for (OptionSpec o : t.options()) {
+                    System.out.println("    --option " + t.name() + "." + o.summary());
+                }
+                if (origin) {
+                    System.out.println("    from " + Registry.origin(t));
+                }
+            }
+            System.out.println();
+            System.out.println("DS-Avg averages " + String.join(", ", dev.moefrontier.harness.eval.Suite.DS_AVG)
+                    + " (acc_norm for arc_*, hellaswag, openbookqa, piqa; acc otherwise).");
+            return 0;
+        }
         if (!kind.equals("compressors")) {
-            throw new Main.UserError("unknown kind '" + kind + "' (known: compressors)");
+            throw new Main.UserError("unknown kind '" + kind + "' (known: compressors, tasks)");
         }
         CompressorCatalog catalog = CompressorCatalog.load();
         System.out.printf("%-16s %-28s %s%n", "NAME", "CALIBRATION", "DESCRIPTION");

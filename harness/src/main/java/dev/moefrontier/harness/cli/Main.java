@@ -33,6 +33,7 @@ import picocli.CommandLine.ScopeType;
             "  frontier list compressors",
             "  frontier scores --model DIR --calibration calib.jsonl --out scores.csv",
             "  frontier compress --model DIR --compressor reap --ratio 0.5 --calibration calib.jsonl --out DIR2",
+            "  frontier eval --model DIR2 --tasks arc_easy,mmlu,wikitext --data ~/datasets --out results.json",
             "  frontier synth --type qwen3_5_moe --experts 256 --topk 8 --out /tmp/q35",
             "  frontier bench forward",
             "",
@@ -45,6 +46,8 @@ import picocli.CommandLine.ScopeType;
             ListCommand.class,
             ScoresCommand.class,
             CompressCommand.class,
+            EvalCommand.class,
+            RequestsCommand.class,
             SynthCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class

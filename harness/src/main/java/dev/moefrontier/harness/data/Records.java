@@ -111,7 +111,7 @@ public final class Records {
             }
             return out;
         }
-        if (n.endsWith(".jsonl") || n.endsWith(".json") || n.endsWith(".ndjson")) {
+        if (n.endsWith(".jsonl") || n.endsWith(".json") || n.endsWith(".ndjson") || n.endsWith(".jsonl.gz") || n.endsWith(".json.gz")) {
             return jsonl(file);
         }
         if (n.endsWith(".txt") || n.endsWith(".text") || n.endsWith(".raw")) {
@@ -128,7 +128,9 @@ public final class Records {
 
     private static List<Row> jsonl(Path file) {
         List<Row> out = new ArrayList<>();
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (BufferedReader r = new BufferedReader(new java.io.InputStreamReader(
+                file.toString().endsWith(".gz") ? new java.util.zip.GZIPInputStream(Files.newInputStream(file)) : Files.newInputStream(file),
+                StandardCharsets.UTF_8))) {
             String line;
             int no = 0;
             while ((line = r.readLine()) != null) {

@@ -10,6 +10,7 @@ import dev.moefrontier.harness.io.CheckpointException;
 import dev.moefrontier.harness.model.ModelPatch;
 import dev.moefrontier.harness.model.MoeTransformer;
 import dev.moefrontier.harness.model.SyntheticCheckpoint;
+import dev.moefrontier.harness.testing.WordTokenizer;
 import dev.moefrontier.harness.util.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,15 +35,9 @@ class CalibrationTest {
         Progress.quiet(true);
         model = tmp.resolve("model");
         SyntheticCheckpoint.of("qwen2_moe").layers(2).hidden(32).heads(4, 2, 8).experts(8, 2, 16).shared(16).vocab(64).seed(3).write(model);
-        // A word-level tokenizer.json, loaded through DJL's Hugging Face tokenizers like any real one.
-        StringBuilder vocab = new StringBuilder("\"[UNK]\": 0");
-        for (int i = 0; i < WORDS.length; i++) {
-            vocab.append(", \"").append(WORDS[i]).append("\": ").append(i + 1);
-        }
-        Files.writeString(model.resolve("tokenizer.json"), "{\"version\": \"1.0\", \"truncation\": null, \"padding\": null,"
-                + " \"added_tokens\": [], \"normalizer\": null, \"pre_tokenizer\": {\"type\": \"Whitespace\"},"
-                + " \"post_processor\": null, \"decoder\": null, \"model\": {\"type\": \"WordLevel\", \"vocab\": {"
-                + vocab + "}, \"unk_token\": \"[UNK]\"}}");
+        List<String> vocab = new ArrayList<>(List.of("[UNK]"));
+        vocab.addAll(List.of(WORDS));
+        WordTokenizer.write(model, vocab);
     }
 
     private static Path ids(String name, long seed, int seqs, int len) throws IOException {
