@@ -139,8 +139,16 @@ final class WandaStage {
             for (LayerPlan lp : plan.layers()) {
                 LayerWeights w = model.weights().acquire(lp.layer());
                 try {
-                    MoeOverride base = unmasked.moe(lp.layer(), w.moe()); // merged weights, if any
                     MessageDigest md = sha256();
+                    if (lp.merges().isEmpty() && w.moe().gateUpStack() != null) {
+                        AppliedPlan.digestMasks(lp, w.moe(), plan.maskSpec(), md); // the same bytes, one copy of the layer
+                        if (lp.masks().shared() != null && w.moe().sharedGateUpT() != null) {
+                            AppliedPlan.mask(w.moe().sharedGateUpT(), w.moe().sharedDownT(), lp.masks().shared(), plan.maskSpec(), m, md);
+                        }
+                        out.add(lp.withMasks(new LayerMasks(lp.masks().experts(), lp.masks().shared(), HexFormat.of().formatHex(md.digest()))));
+                        continue;
+                    }
+                    MoeOverride base = unmasked.moe(lp.layer(), w.moe()); // merged weights, if any
                     for (int e : lp.kept()) {
                         NDArray gu = base != null && base.gateUpT() != null && base.gateUpT()[e] != null ? base.gateUpT()[e] : w.moe().gateUpT().get(e);
                         NDArray dn = base != null && base.downT() != null && base.downT()[e] != null ? base.downT()[e] : w.moe().downT().get(e);

@@ -83,6 +83,44 @@ class PlanInvariantsTest {
         return c.plan(ctx, ratio, Options.parse(name, c.options(), opts));
     }
 
+    /** Logits of {@code model} under each plan, with the MoE dispatch forced to {@code dispatch}. */
+    private static List<float[]> underDispatch(String dispatch, Path model, List<String> compressors) {
+        String old = System.getProperty("frontier.moe.dispatch");
+        System.setProperty("frontier.moe.dispatch", dispatch);
+        try (MoeTransformer m = MoeTransformer.open(model)) {
+            CompressionContext ctx = TestModels.context(m, calib, TestModels.all());
+            List<float[]> out = new ArrayList<>();
+            out.add(logits(m, ModelPatch.NONE));
+            for (String c : compressors) {
+                try (AppliedPlan ap = new AppliedPlan(m, plan(ctx, c, 0.5, Map.of()))) {
+                    out.add(logits(m, ap));
+                }
+            }
+            return out;
+        } finally {
+            if (old == null) {
+                System.clearProperty("frontier.moe.dispatch");
+            } else {
+                System.setProperty("frontier.moe.dispatch", old);
+            }
+        }
+    }
+
+    @Test
+    void groupedAndPaddedDispatchAgreeWithAndWithoutReplacedExperts() {
+        // dense; drop; redirect with merged experts; Wanda-masked stacks; masks after dropping
+        List<String> comps = List.of("frequency", "hc-smoe", "wanda", "frequency+wanda");
+        for (Path model : List.of(olmoe, qwen35)) {
+            List<float[]> grouped = underDispatch("grouped", model, comps);
+            List<float[]> padded = underDispatch("padded", model, comps);
+            for (int i = 0; i < grouped.size(); i++) {
+                String what = model.getFileName() + " " + (i == 0 ? "dense" : comps.get(i - 1));
+                assertTrue(maxDiff(grouped.get(i), padded.get(i)) < 1e-4, what + ": " + maxDiff(grouped.get(i), padded.get(i)));
+            }
+            assertTrue(maxDiff(grouped.get(0), grouped.get(3)) > 1e-3, "Wanda changes the outputs");
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"frequency", "soft-frequency", "ean", "man", "msan", "reap", "aimer", "random", "m-smoe", "hc-smoe",
         "hodgecover", "hodgecover-no-triangle", "hodgecover-triplet-penalty", "hodgecover-triplet-hypergraph", "greedy-barrier"})

@@ -99,6 +99,62 @@ public final class StatsCollector implements ForwardObserver {
         }
         s.wandaIn = add(s.wandaIn, m.create(route, new Shape(numExperts, n)).matMul(x2)); // [E, H]
         double[] mid = s.wandaMid == null ? new double[numExperts * s.intermediate] : s.wandaMid;
+        if (batchedIntermediate(e, a, x, mid, s.intermediate)) {
+            s.wandaMid = mid;
+        } else {
+            perExpertIntermediate(e, a, x, mid, s.intermediate);
+            s.wandaMid = mid;
+        }
+        if (e.weights().sharedGateUpT() != null) {
+            s.sharedIn = add(s.sharedIn, x2.sum(new int[] {0}));
+            s.sharedMid = add(s.sharedMid, intermediate(x, e.weights().sharedGateUpT()).square().sum(new int[] {0}));
+        }
+    }
+
+    /** Elements of the padded [E, cap, 2I] intermediate above which experts are done one by one instead. */
+    static final long BATCHED_LIMIT = 1L << 25;
+
+    /**
+     * Σ over routed rows of the down projection's input squared, all experts in one batched matmul: rows gathered into a
+     * zero-padded [E, cap, H] block (padding rows give silu(0)·0 = 0). False when no stack or the block is too large.
+     */
+    private static boolean batchedIntermediate(MoeLayerEvent e, MoeLayerEvent.Assignments a, NDArray x, double[] mid, int inter) {
+        NDArray stack = e.gateUpStack();
+        int numExperts = e.numExperts();
+        int cap = 0;
+        for (int ex = 0; ex < numExperts; ex++) {
+            cap = Math.max(cap, a.count(ex));
+        }
+        if (stack == null || cap == 0 || (long) numExperts * cap * 2 * inter > BATCHED_LIMIT) {
+            return false;
+        }
+        NDManager m = x.getManager();
+        long n = x.getShape().get(0);
+        long[] idx = new long[numExperts * cap];
+        java.util.Arrays.fill(idx, n); // the zero row
+        for (int ex = 0; ex < numExperts; ex++) {
+            for (int i = 0; i < a.count(ex); i++) {
+                idx[ex * cap + i] = a.row(a.offsets()[ex] + i);
+            }
+        }
+        try (NDManager scope = m.newSubManager()) {
+            NDArray xz = x.concat(scope.zeros(new Shape(1, x.getShape().get(1)), x.getDataType()), 0); // [N+1, H]
+            NDArray xs = xz.get(new NDIndex("{}", scope.create(idx))).reshape(numExperts, cap, -1); // [E, cap, H]
+            NDArray sq = intermediate(xs, stack).square().sum(new int[] {1}); // [E, I]
+            float[] f = sq.toType(DataType.FLOAT32, false).toFloatArray();
+            for (int i = 0; i < f.length; i++) {
+                mid[i] += f[i];
+            }
+            xz.close();
+            xs.close();
+            sq.close();
+        }
+        return true;
+    }
+
+    private static void perExpertIntermediate(MoeLayerEvent e, MoeLayerEvent.Assignments a, NDArray x, double[] mid, int inter) {
+        NDManager m = x.getManager();
+        int numExperts = e.numExperts();
         for (int ex = 0; ex < numExperts; ex++) {
             int cnt = a.count(ex);
             if (cnt == 0) {
@@ -110,14 +166,9 @@ public final class StatsCollector implements ForwardObserver {
             }
             NDArray xe = x.get(new NDIndex("{}", m.create(rows))); // [n_e, H]
             float[] sq = intermediate(xe, e.gateUpT(ex)).square().sum(new int[] {0}).toType(DataType.FLOAT32, false).toFloatArray();
-            for (int j = 0; j < s.intermediate; j++) {
-                mid[ex * s.intermediate + j] += sq[j];
+            for (int j = 0; j < inter; j++) {
+                mid[ex * inter + j] += sq[j];
             }
-        }
-        s.wandaMid = mid;
-        if (e.weights().sharedGateUpT() != null) {
-            s.sharedIn = add(s.sharedIn, x2.sum(new int[] {0}));
-            s.sharedMid = add(s.sharedMid, intermediate(x, e.weights().sharedGateUpT()).square().sum(new int[] {0}));
         }
     }
 

@@ -117,7 +117,10 @@ public final class AppliedPlan implements ModelPatch, AutoCloseable {
         NDArray sharedGateUp = null;
         NDArray sharedDown = null;
         MaskSpec spec = plan.maskSpec();
-        if (spec != null && lp.masks() != null && !lp.masks().experts().isEmpty()) {
+        NDArray[] stacks = null;
+        if (spec != null && lp.masks() != null && !lp.masks().experts().isEmpty() && lp.merges().isEmpty() && w.gateUpStack() != null) {
+            stacks = maskStacks(lp, w, spec, m, gateUp, down);
+        } else if (spec != null && lp.masks() != null && !lp.masks().experts().isEmpty()) {
             for (int e : lp.kept()) {
                 ExpertNorms n = lp.masks().experts().get(e);
                 NDArray gu = gateUp[e] != null ? gateUp[e] : w.gateUpT().get(e);
@@ -128,13 +131,95 @@ public final class AppliedPlan implements ModelPatch, AutoCloseable {
                     down[e] = masked[1];
                 }
             }
-            if (lp.masks().shared() != null && w.sharedGateUpT() != null) {
-                NDArray[] masked = mask(w.sharedGateUpT(), w.sharedDownT(), lp.masks().shared(), spec, m, null);
-                sharedGateUp = masked[0];
-                sharedDown = masked[1];
+        }
+        if (spec != null && lp.masks() != null && lp.masks().shared() != null && w.sharedGateUpT() != null) {
+            NDArray[] masked = mask(w.sharedGateUpT(), w.sharedDownT(), lp.masks().shared(), spec, m, null);
+            sharedGateUp = masked[0];
+            sharedDown = masked[1];
+        }
+        boolean replaces = java.util.Arrays.stream(gateUp).anyMatch(java.util.Objects::nonNull)
+                || java.util.Arrays.stream(down).anyMatch(java.util.Objects::nonNull);
+        if (!replaces) { // routing changes only: the loaded stacks serve the padded dispatch as they are
+            gateUp = null;
+            down = null;
+        }
+        return new MoeOverride(dropped, redirect, gateUp, down, sharedGateUp, sharedDown, null, stacks == null ? null : stacks[0],
+                stacks == null ? null : stacks[1]);
+    }
+
+    /**
+     * The Wanda masks of every kept expert applied to the layer's weights in one copy (two transfers instead of a
+     * dozen native calls per expert): returns the stacks [E, H, 2I] and [E, I, H] and fills {@code gateUp} /
+     * {@code down} with per-expert views. Same masks and values as {@link #mask} expert by expert.
+     */
+    private static NDArray[] maskStacks(LayerPlan lp, LayerWeights.Moe w, MaskSpec spec, NDManager m, NDArray[] gateUp, NDArray[] down) {
+        return maskStacks(lp, w, spec, m, gateUp, down, null);
+    }
+
+    /**
+     * Feeds the masks of every kept expert of a layer without merges to {@code digest}, in the order and form of
+     * {@link #mask} expert by expert, from one copy of the layer's weights.
+     */
+    public static void digestMasks(LayerPlan lp, LayerWeights.Moe w, MaskSpec spec, java.security.MessageDigest digest) {
+        maskStacks(lp, w, spec, null, null, null, digest);
+    }
+
+    private static NDArray[] maskStacks(LayerPlan lp, LayerWeights.Moe w, MaskSpec spec, NDManager m, NDArray[] gateUp, NDArray[] down,
+            java.security.MessageDigest digest) {
+        Shape gs = w.gateUpStack().getShape(); // [E, H, 2I]
+        int e = (int) gs.get(0);
+        int h = (int) gs.get(1);
+        int inter = (int) gs.get(2) / 2;
+        float[] gu = floats(w.gateUpStack().transpose(0, 2, 1)); // [E, 2I, H]
+        float[] dn = floats(w.downStack().transpose(0, 2, 1)); // [E, H, I]
+        int guSize = 2 * inter * h;
+        int dnSize = h * inter;
+        for (int x : lp.kept()) {
+            ExpertNorms n = lp.masks().experts().get(x);
+            boolean magnitude = n == null || n.tokens() == 0;
+            if (magnitude && spec.empty().equals("skip")) {
+                continue;
+            }
+            double[] in = magnitude ? null : n.input();
+            double[] mid = magnitude ? null : n.intermediate();
+            maskRows(gu, x * guSize, inter, h, in, spec, digest); // gate rows
+            maskRows(gu, x * guSize + inter * h, inter, h, in, spec, digest); // up rows
+            maskRows(dn, x * dnSize, h, inter, mid, spec, digest);
+        }
+        if (m == null) {
+            return null;
+        }
+        NDArray guStack = m.create(gu, new Shape(e, 2L * inter, h)).transpose(0, 2, 1); // [E, H, 2I]
+        NDArray dnStack = m.create(dn, new Shape(e, h, inter)).transpose(0, 2, 1); // [E, I, H]
+        for (int x = 0; x < e; x++) {
+            gateUp[x] = guStack.get(x);
+            down[x] = dnStack.get(x);
+        }
+        return new NDArray[] {guStack, dnStack};
+    }
+
+    /** The values of a temporary view (closed here, so nothing accumulates on the weights' manager). */
+    private static float[] floats(NDArray view) {
+        try (NDArray t = view) {
+            if (t.getDataType() == DataType.FLOAT32) {
+                return t.toFloatArray();
+            }
+            try (NDArray f = t.toType(DataType.FLOAT32, true)) {
+                return f.toFloatArray();
             }
         }
-        return new MoeOverride(dropped, redirect, gateUp, down, sharedGateUp, sharedDown, null);
+    }
+
+    /** Masks the [rows, cols] block at {@code off} of {@code a} in place. */
+    private static void maskRows(float[] a, int off, int rows, int cols, double[] norms, MaskSpec spec, java.security.MessageDigest digest) {
+        float[] block = java.util.Arrays.copyOfRange(a, off, off + rows * cols);
+        boolean[] keep = WandaMask.keep(block, rows, cols, norms, spec);
+        if (digest != null) {
+            WandaMask.digest(digest, keep);
+            return;
+        }
+        WandaMask.apply(block, keep);
+        System.arraycopy(block, 0, a, off, block.length);
     }
 
     /**
@@ -150,8 +235,8 @@ public final class AppliedPlan implements ModelPatch, AutoCloseable {
         long h = gateUpT.getShape().get(0);
         long i2 = gateUpT.getShape().get(1);
         long inter = i2 / 2;
-        float[] gu = gateUpT.transpose().toType(DataType.FLOAT32, false).toFloatArray(); // [2I, H]: gate rows, then up
-        float[] dn = downT.transpose().toType(DataType.FLOAT32, false).toFloatArray(); // [H, I]
+        float[] gu = floats(gateUpT.transpose()); // [2I, H]: gate rows, then up
+        float[] dn = floats(downT.transpose()); // [H, I]
         double[] in = magnitude ? null : n.input();
         double[] mid = magnitude ? null : n.intermediate();
         int hi = (int) h;

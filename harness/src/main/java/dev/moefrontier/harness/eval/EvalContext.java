@@ -42,13 +42,7 @@ public final class EvalContext implements AutoCloseable {
 
     /** lm-eval's rule: the config's max_position_embeddings (or n_positions), else 2048. */
     static int defaultMaxLength(MoeTransformer m) {
-        var raw = m.config().raw();
-        for (String k : new String[] {"n_positions", "max_position_embeddings", "n_ctx"}) {
-            if (raw.has(k) && raw.get(k).isJsonPrimitive()) {
-                return raw.get(k).getAsInt();
-            }
-        }
-        return 2048;
+        return m.config().maxPositions();
     }
 
     public MoeTransformer model() {

@@ -61,7 +61,7 @@ final class Attention {
         NDArray qg = q.reshape(b, nkv, g, t, hd); // [B, nkv, g, T, hd]
         NDArray kg = k.expandDims(2); // [B, nkv, 1, T, hd]
         NDArray vg = v.expandDims(2); // [B, nkv, 1, T, hd]
-        NDArray scores = qg.matMul(kg.transpose(0, 1, 2, 4, 3)).muli(1.0 / Math.sqrt(hd)).addi(mask); // [B, nkv, g, T, T]
+        NDArray scores = qg.matMul(kg.transpose(0, 1, 2, 4, 3)).mul(1.0 / Math.sqrt(hd)).add(mask); // [B, nkv, g, T, T]
         NDArray probs = scores.softmax(-1);
         NDArray o = probs.matMul(vg) // [B, nkv, g, T, hd]
                 .reshape(b, nh, t, hd)

@@ -63,9 +63,16 @@ public record LayerWeights(int layer, NDManager manager, NDArray inputNorm, NDAr
      * @param sharedGateUpT [H, 2SI], or null
      * @param sharedDownT [SI, H], or null
      * @param sharedGateT [H, 1], or null
+     * @param gateUpStack every expert's gateUpT stacked [E, H, 2I], or null (training: one batched product)
+     * @param downStack every expert's downT stacked [E, I, H], or null
      */
     public record Moe(NDArray routerT, List<NDArray> gateUpT, List<NDArray> downT, NDArray sharedGateUpT,
-            NDArray sharedDownT, NDArray sharedGateT) {
+            NDArray sharedDownT, NDArray sharedGateT, NDArray gateUpStack, NDArray downStack) {
+
+        public Moe(NDArray routerT, List<NDArray> gateUpT, List<NDArray> downT, NDArray sharedGateUpT, NDArray sharedDownT,
+                NDArray sharedGateT) {
+            this(routerT, gateUpT, downT, sharedGateUpT, sharedDownT, sharedGateT, null, null);
+        }
 
         public int numExperts() {
             return gateUpT.size();

@@ -107,6 +107,16 @@ public record ModelConfig(
     }
 
     /** Reads {@code dir/config.json}. */
+    /** The context length: {@code n_positions}, {@code max_position_embeddings} or {@code n_ctx}, else 2048 (lm-eval's rule). */
+    public int maxPositions() {
+        for (String k : new String[] {"n_positions", "max_position_embeddings", "n_ctx"}) {
+            if (raw.has(k) && raw.get(k).isJsonPrimitive()) {
+                return raw.get(k).getAsInt();
+            }
+        }
+        return 2048;
+    }
+
     public static ModelConfig load(Path dir) {
         Path file = Files.isDirectory(dir) ? dir.resolve("config.json") : dir;
         String text;

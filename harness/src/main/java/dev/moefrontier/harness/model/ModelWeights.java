@@ -1,6 +1,8 @@
 package dev.moefrontier.harness.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -23,7 +25,7 @@ public final class ModelWeights implements AutoCloseable {
     public enum Residency { RESIDENT, STREAM }
 
     private final ModelConfig cfg;
-    private final TensorLoader loader;
+    private final TensorSource loader;
     private final ExpertStorage storage;
     private final NDManager manager;
     private final Residency residency;
@@ -33,8 +35,13 @@ public final class ModelWeights implements AutoCloseable {
     private final NDArray lmHeadT;
 
     public ModelWeights(ModelConfig cfg, Checkpoint ckpt, ExpertStorage storage, NDManager parent, Residency residency) {
+        this(cfg, new TensorLoader(ckpt), storage, parent, residency);
+    }
+
+    /** Weights from any source, e.g. live parameters when training. */
+    public ModelWeights(ModelConfig cfg, TensorSource source, ExpertStorage storage, NDManager parent, Residency residency) {
         this.cfg = cfg;
-        this.loader = new TensorLoader(ckpt);
+        this.loader = source;
         this.storage = storage;
         this.manager = parent.newSubManager();
         this.residency = residency;
@@ -51,10 +58,6 @@ public final class ModelWeights implements AutoCloseable {
 
     public Residency residency() {
         return residency;
-    }
-
-    public TensorLoader loader() {
-        return loader;
     }
 
     /** [V, H]. */
@@ -155,18 +158,30 @@ public final class ModelWeights implements AutoCloseable {
         int h = cfg.hiddenSize();
         List<NDArray> gateUp = new ArrayList<>(e);
         List<NDArray> down = new ArrayList<>(e);
+        // Experts are kept stacked ([E, H, 2I] and [E, I, H]) and each expert's weights are views of the stacks, so
+        // both dispatch strategies of the MoE block have their layout at no extra memory.
+        NDArray gateUpStack;
+        NDArray downStack;
         if (storage == ExpertStorage.FUSED) {
-            TensorInfo gu = loader.checkpoint().info(f.fusedGateUp(l));
-            TensorInfo dn = loader.checkpoint().info(f.fusedDown(l));
-            for (int x = 0; x < e; x++) {
-                gateUp.add(loader.load(gu, (long) x * 2 * inter * h, new Shape(2L * inter, h), m).transpose());
-                down.add(loader.load(dn, (long) x * h * inter, new Shape(h, inter), m).transpose());
-            }
+            gateUpStack = loader.load(f.fusedGateUp(l), m).transpose(0, 2, 1); // [E, H, 2I]
+            downStack = loader.load(f.fusedDown(l), m).transpose(0, 2, 1); // [E, I, H]
         } else {
+            // Filled expert by expert so a streamed layer's peak is the stacks plus one expert, not twice the layer.
+            gateUpStack = m.zeros(new Shape(e, h, 2L * inter), DataType.FLOAT32);
+            downStack = m.zeros(new Shape(e, inter, h), DataType.FLOAT32);
             for (int x = 0; x < e; x++) {
-                gateUp.add(gateUp(f.expert(l, x, 0), f.expert(l, x, 1), m));
-                down.add(t(f.expert(l, x, 2), m));
+                try (NDArray g = loader.load(f.expert(l, x, 0), m); NDArray u = loader.load(f.expert(l, x, 1), m);
+                        NDArray d = loader.load(f.expert(l, x, 2), m); NDArray gT = g.transpose(); NDArray uT = u.transpose();
+                        NDArray dT = d.transpose()) {
+                    gateUpStack.set(new NDIndex("{}, :, :{}", x, inter), gT); // gate columns first
+                    gateUpStack.set(new NDIndex("{}, :, {}:", x, inter), uT);
+                    downStack.set(new NDIndex("{}", x), dT);
+                }
             }
+        }
+        for (int x = 0; x < e; x++) {
+            gateUp.add(gateUpStack.get(x)); // [H, 2I]
+            down.add(downStack.get(x)); // [I, H]
         }
         NDArray sgu = null;
         NDArray sd = null;
@@ -176,7 +191,7 @@ public final class ModelWeights implements AutoCloseable {
             sd = t(f.sharedExpert(l, 2), m);
             sg = t(f.sharedExpertGate(l), m);
         }
-        return new LayerWeights.Moe(t(f.router(l), m), List.copyOf(gateUp), List.copyOf(down), sgu, sd, sg);
+        return new LayerWeights.Moe(t(f.router(l), m), List.copyOf(gateUp), List.copyOf(down), sgu, sd, sg, gateUpStack, downStack);
     }
 
     /** [I, H] gate and [I, H] up → [H, 2I] with gate columns first. */

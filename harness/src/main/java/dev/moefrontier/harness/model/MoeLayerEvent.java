@@ -91,6 +91,11 @@ public interface MoeLayerEvent {
     /** The down weights [I, H] expert {@code expert} runs with (after any override). */
     NDArray downT(int expert);
 
+    /** All experts' gate/up weights as run, stacked [E, H, 2I], when available without copying (else null). */
+    default NDArray gateUpStack() {
+        return null;
+    }
+
     /** Number of routed experts. */
     int numExperts();
 

@@ -24,9 +24,18 @@ import java.util.Arrays;
  * @param sharedGateUpT replacement for the shared expert's gate/up, or null
  * @param sharedDownT replacement for the shared expert's down, or null
  * @param routerT replacement router [H, E0], or null
+ * @param gateUpStack all E experts' gate/up weights [E, H, 2I] as run (replacements included), or null; when set,
+ *     the padded dispatch uses it instead of restacking the experts on every call
+ * @param downStack likewise [E, I, H], or null
  */
 public record MoeOverride(boolean[] dropped, int[] redirect, NDArray[] gateUpT, NDArray[] downT, NDArray sharedGateUpT,
-        NDArray sharedDownT, NDArray routerT) {
+        NDArray sharedDownT, NDArray routerT, NDArray gateUpStack, NDArray downStack) {
+
+    /** Without precomputed stacks. */
+    public MoeOverride(boolean[] dropped, int[] redirect, NDArray[] gateUpT, NDArray[] downT, NDArray sharedGateUpT,
+            NDArray sharedDownT, NDArray routerT) {
+        this(dropped, redirect, gateUpT, downT, sharedGateUpT, sharedDownT, routerT, null, null);
+    }
 
     /** Routing changes only. */
     public static MoeOverride routing(boolean[] dropped, int[] redirect) {

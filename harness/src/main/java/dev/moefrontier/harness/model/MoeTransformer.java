@@ -38,10 +38,7 @@ public final class MoeTransformer implements AutoCloseable {
     private final Checkpoint checkpoint;
     private final NDManager manager;
     private final ModelWeights weights;
-    private final Rope rope;
-    private final GatedDeltaNet.Mode deltaMode;
-    private final int deltaChunk;
-    private NDArray mask; // [capacity, capacity], grown by doubling
+    private final ModelGraph graph;
 
     private MoeTransformer(Builder b, ModelConfig config, Checkpoint checkpoint, ExpertStorage storage) {
         this.config = config;
@@ -54,10 +51,7 @@ public final class MoeTransformer implements AutoCloseable {
             manager.close();
             throw e;
         }
-        ModelConfig.AttentionSpec a = config.attention();
-        this.rope = new Rope(manager, a.ropeTheta(), a.rotaryDim(), a.headDim());
-        this.deltaMode = b.deltaMode;
-        this.deltaChunk = b.deltaChunk;
+        this.graph = new ModelGraph(config, manager, b.deltaMode, b.deltaChunk, false);
     }
 
     /** Opens {@code dir} with default options (CPU, residency chosen by size). */
@@ -185,7 +179,7 @@ public final class MoeTransformer implements AutoCloseable {
             this.run = manager.newSubManager();
             this.h = new NDArray[batches.size()];
             for (int i = 0; i < h.length; i++) {
-                h[i] = embed(batches.get(i), run);
+                h[i] = graph.embed(batches.get(i), weights.embedding(), run);
             }
         }
 
@@ -243,7 +237,7 @@ public final class MoeTransformer implements AutoCloseable {
             try {
                 for (int i = 0; i < h.length; i++) {
                     MoeOverride ov = spec.mlp() == ModelConfig.Mlp.MOE ? patch.moe(next, w.moe()) : null;
-                    NDArray out = layer(h[i], w, ov, spec, batches.get(i), observer, run);
+                    NDArray out = graph.layer(h[i], w, ov, spec, batches.get(i), observer, run);
                     if (keep) {
                         h[i].close();
                         h[i] = out;
@@ -271,11 +265,10 @@ public final class MoeTransformer implements AutoCloseable {
             if (next != config.numLayers()) {
                 throw new IllegalStateException("finish() after layer " + next + " of " + config.numLayers());
             }
-            float eps = (float) config.rmsEps();
             for (int i = 0; i < h.length; i++) {
                 try (NDManager scope = run.newSubManager()) {
                     h[i].tempAttach(scope);
-                    sink.accept(i, batches.get(i), Ops.rmsNorm(h[i], weights.finalNorm(), eps));
+                    sink.accept(i, batches.get(i), graph.finalNorm(h[i], weights.finalNorm()));
                 }
             }
         }
@@ -284,91 +277,6 @@ public final class MoeTransformer implements AutoCloseable {
         public void close() {
             run.close();
         }
-    }
-
-    /** Token embeddings [B, T, H] (padding id 0). */
-    private NDArray embed(TokenBatch batch, NDManager run) {
-        for (int s = 0; s < batch.size(); s++) {
-            for (int id : batch.sequence(s)) {
-                if (id < 0 || id >= config.vocabSize()) {
-                    throw new IllegalArgumentException("token id " + id + " outside the vocabulary (0.." + (config.vocabSize() - 1) + ")");
-                }
-            }
-        }
-        NDArray ids = run.create(batch.paddedIds());
-        NDArray e = weights.embedding().get(run, new NDIndex("{}", ids));
-        ids.close();
-        return e.reshape(batch.size(), batch.maxLength(), config.hiddenSize());
-    }
-
-    /** One decoder layer for one micro-batch; intermediates live in a scope closed before returning. */
-    private NDArray layer(NDArray h, LayerWeights w, MoeOverride ov, LayerSpec spec, TokenBatch batch,
-            ForwardObserver observer, NDManager run) {
-        float eps = (float) config.rmsEps();
-        try (NDManager scope = run.newSubManager()) {
-            h.tempAttach(scope);
-            NDArray x = Ops.rmsNorm(h, w.inputNorm(), eps); // [B, T, H]
-            NDArray mixed = spec.mixer() == ModelConfig.Mixer.ATTENTION
-                    ? Attention.forward(x, w.attention(), config.attention(), config.family().qkNorm(), eps, rope,
-                            mask(batch.maxLength(), scope))
-                    : GatedDeltaNet.forward(x, w.linear(), config.linear(), eps, deltaMode, deltaChunk);
-            NDArray h1 = h.add(mixed); // [B, T, H]
-            x = Ops.rmsNorm(h1, w.postNorm(), eps); // [B, T, H]
-            NDArray mlp = spec.mlp() == ModelConfig.Mlp.MOE
-                    ? moe(x, w.moe(), ov, spec.index(), batch, observer, scope)
-                    : Ops.swiglu(x, w.mlp().gateUpT(), w.mlp().downT());
-            NDArray out = h1.addi(mlp); // [B, T, H]
-            if (observer.observesLayerOutput(spec.index())) {
-                observer.onLayerOutput(spec.index(), batch, out);
-            }
-            out.attach(run);
-            return out;
-        }
-    }
-
-    /** The MoE block on the real (unpadded) tokens. */
-    private NDArray moe(NDArray x, LayerWeights.Moe w, MoeOverride ov, int layer, TokenBatch batch,
-            ForwardObserver observer, NDManager scope) {
-        long h = config.hiddenSize();
-        long b = batch.size();
-        long t = batch.maxLength();
-        NDArray flat = x.reshape(b * t, h); // [B*T, H]
-        if (!batch.padded()) {
-            return SparseMoeBlock.forward(flat, w, ov, config.moe(), layer, batch, observer, scope).reshape(b, t, h);
-        }
-        NDArray real = scope.create(batch.realPositions());
-        NDArray out = SparseMoeBlock.forward(flat.get(scope, new NDIndex("{}", real)), w, ov, config.moe(), layer, batch,
-                observer, scope); // [N, H]
-        NDArray full = scope.zeros(flat.getShape());
-        full.set(new NDIndex("{}", real), out);
-        return full.reshape(b, t, h);
-    }
-
-    /**
-     * Additive causal mask [T, T] (−inf above the diagonal and outside a sliding window), a slice in {@code scope} of
-     * one cached table grown by doubling, so memory does not grow with the number of distinct lengths.
-     */
-    private synchronized NDArray mask(int len, NDManager scope) {
-        long cap = mask == null ? 0 : mask.getShape().get(0);
-        if (len > cap) {
-            int c = (int) Math.max(256, cap);
-            while (c < len) {
-                c *= 2;
-            }
-            Integer window = config.attention().slidingWindow();
-            float[] m = new float[c * c];
-            for (int i = 0; i < c; i++) {
-                for (int j = 0; j < c; j++) {
-                    boolean visible = j <= i && (window == null || i - j < window);
-                    m[i * c + j] = visible ? 0f : Float.NEGATIVE_INFINITY;
-                }
-            }
-            if (mask != null) {
-                mask.close();
-            }
-            mask = manager.create(m, new ai.djl.ndarray.types.Shape(c, c));
-        }
-        return mask.get(scope, new NDIndex(":{}, :{}", len, len));
     }
 
     @Override

@@ -4,7 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Activation;
 
-/** Small tensor functions shared by the blocks. Activations come first so results stay on their manager. */
+/**
+ * Small tensor functions shared by the blocks. Activations come first so results stay on their manager. No op here
+ * modifies a tensor in place that autograd may have saved, so the same code serves training.
+ */
 public final class Ops {
     private static final int[] LAST = {-1};
 
@@ -13,13 +16,13 @@ public final class Ops {
     /** {@code x @ wT (+ b)}; wT is [in, out]. */
     public static NDArray linear(NDArray x, NDArray wT, NDArray bias) {
         NDArray y = x.matMul(wT);
-        return bias == null ? y : y.addi(bias);
+        return bias == null ? y : y.add(bias);
     }
 
     /** {@code w * x / sqrt(mean(x^2) + eps)} over the last axis (w already in the family's convention). */
     public static NDArray rmsNorm(NDArray x, NDArray w, float eps) {
         NDArray rms = x.square().mean(LAST, true).addi(eps).sqrt();
-        return x.div(rms).muli(w);
+        return x.div(rms).mul(w);
     }
 
     /** {@code x * sigmoid(x)}. */
@@ -33,6 +36,6 @@ public final class Ops {
         long inter = h.getShape().getLastDimension() / 2;
         NDArray gate = h.get(new NDIndex("..., :{}", inter));
         NDArray up = h.get(new NDIndex("..., {}:", inter));
-        return silu(gate).muli(up).matMul(downT); // [n, H]
+        return silu(gate).mul(up).matMul(downT); // [n, H]
     }
 }

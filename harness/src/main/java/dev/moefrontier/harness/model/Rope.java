@@ -78,6 +78,6 @@ final class Rope {
         NDArray x1 = x.get(new NDIndex("..., :{}", half));
         NDArray x2 = x.get(new NDIndex("..., {}:", half));
         NDArray rotated = NDArrays.concat(new NDList(x2.neg(), x1), -1); // rotate_half
-        return x.mul(cs[0]).addi(rotated.muli(cs[1]));
+        return x.mul(cs[0]).add(rotated.mul(cs[1]));
     }
 }

@@ -14,7 +14,7 @@ import java.nio.ByteOrder;
  * that owns its memory; the staging buffer is reused and the map released at once, so nothing stays mapped and a
  * closed tensor's memory is returned immediately (not at some later garbage collection).
  */
-public final class TensorLoader {
+public final class TensorLoader implements TensorSource {
     private final Checkpoint checkpoint;
     private ByteBuffer staging = ByteBuffer.allocateDirect(0);
     private long bytesLoaded;
@@ -33,6 +33,7 @@ public final class TensorLoader {
     }
 
     /** The whole tensor, float32, on {@code manager}'s device. */
+    @Override
     public NDArray load(String name, NDManager manager) {
         TensorInfo t = checkpoint.info(name);
         return load(t, 0, new Shape(t.shape()), manager);

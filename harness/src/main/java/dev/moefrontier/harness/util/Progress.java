@@ -20,6 +20,7 @@ public final class Progress implements AutoCloseable {
     private long lastDraw;
     private int lastDecile = -1;
     private boolean closed;
+    private String status = "";
 
     private Progress(String label, long total, String unit) {
         this.label = label;
@@ -45,6 +46,11 @@ public final class Progress implements AutoCloseable {
     public synchronized void step(long n) {
         done = Math.min(total, done + n);
         draw(false);
+    }
+
+    /** A short status shown after the bar (e.g. the current loss). */
+    public synchronized void status(String s) {
+        status = s == null ? "" : s;
     }
 
     public synchronized long done() {
@@ -86,6 +92,9 @@ public final class Progress implements AutoCloseable {
             if (done < total) {
                 sb.append(" ETA ").append(clock(secs / done * (total - done)));
             }
+        }
+        if (!status.isEmpty()) {
+            sb.append("  ").append(status);
         }
         return sb.toString();
     }

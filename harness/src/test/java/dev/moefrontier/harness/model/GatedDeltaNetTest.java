@@ -1,5 +1,6 @@
 package dev.moefrontier.harness.model;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -77,6 +78,19 @@ class GatedDeltaNetTest {
                 assertTrue(Float.isFinite(got[i]), "finite output");
             }
             assertTrue(worst <= 1e-4 * Math.max(1, scale), "max |chunked - recurrent| = " + worst + " (scale " + scale + ")");
+        }
+    }
+
+    @ParameterizedTest(name = "T={0} chunk={1}")
+    @CsvSource({"150, 16", "64, 64"})
+    void theDifferentiableSolveEqualsTheInPlaceOne(int t, int chunk) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray[] in = inputs(m, t, 7 + t, 0.05f, true);
+            float[] inPlace = GatedDeltaNet.chunked(in[0], in[1], in[2], in[3], in[4], chunk, false).toFloatArray();
+            float[] differentiable = GatedDeltaNet.chunked(in[0], in[1], in[2], in[3], in[4], chunk, true).toFloatArray();
+            for (int i = 0; i < inPlace.length; i++) {
+                assertEquals(inPlace[i], differentiable[i], 1e-5 * Math.max(1, Math.abs(inPlace[i])), "element " + i);
+            }
         }
     }
 
