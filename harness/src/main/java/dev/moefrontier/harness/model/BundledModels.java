@@ -11,7 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
- * Small checkpoints shipped inside the harness jar (resources under {@code dev/moefrontier/models/NAME/}), usable as
+ * Small checkpoints (and the minis' data) shipped inside the harness jar (resources under {@code dev/moefrontier/models/NAME/}), usable as
  * ordinary checkpoint directories: from a classes directory they are used in place; from a jar they are copied once
  * into a temporary directory.
  */
@@ -19,14 +19,25 @@ public final class BundledModels {
     /** A 2-layer random OLMoE (8 experts, top-2) with its golden forward ({@code expected.safetensors}). */
     public static final String TINY_OLMOE = "tiny-olmoe";
 
-    private static final List<String> FILES = List.of("config.json", "model.safetensors", "inputs.json", "expected.safetensors");
+    /** The embedded mini backbones (trained by {@code frontier train-mini}). */
+    public static final List<String> MINIS = List.of("olmoe-mini", "qwen35-mini-a", "qwen35-mini-b");
+    /** The minis' data files (calibration, perplexity and multiple-choice suites). */
+    public static final String MINI_DATA = "mini-data";
+
+    private static final List<String> FILES = List.of("config.json", "model.safetensors", "inputs.json", "expected.safetensors",
+            "tokenizer.json", "manifest.json", "calibration.jsonl", "mini_ppl.jsonl", "mini_mc.jsonl");
 
     private BundledModels() {}
 
-    /** The directory of a bundled model. */
+    /** Whether a bundled model (or data folder) of that name exists. */
+    public static boolean exists(String name) {
+        return BundledModels.class.getResource("/dev/moefrontier/models/" + name + "/" + (name.equals(MINI_DATA) ? "mini_mc.jsonl" : "config.json")) != null;
+    }
+
+    /** The directory of a bundled model (or of the minis' data). */
     public static Path path(String name) {
         String base = "/dev/moefrontier/models/" + name + "/";
-        URL url = BundledModels.class.getResource(base + "config.json");
+        URL url = BundledModels.class.getResource(base + (name.equals(MINI_DATA) ? "mini_mc.jsonl" : "config.json"));
         if (url == null) {
             throw new IllegalArgumentException("no bundled model '" + name + "'");
         }
