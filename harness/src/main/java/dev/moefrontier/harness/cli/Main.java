@@ -27,7 +27,9 @@ import picocli.CommandLine.ScopeType;
         footer = {
             "",
             "Examples:",
-            "  frontier demo",
+            "  frontier demo --out runs/demo",
+            "  frontier sweep scripts/sweeps/demo.yaml --out runs/my-sweep",
+            "  frontier check runs/demo --against results/reference/demo",
             "  frontier doctor",
             "  frontier forward --model DIR --inputs inputs.json --out out.safetensors",
             "  frontier list compressors",
@@ -35,6 +37,8 @@ import picocli.CommandLine.ScopeType;
             "  frontier compress --model DIR --compressor reap --ratio 0.5 --calibration calib.jsonl --out DIR2",
             "  frontier eval --model DIR2 --tasks arc_easy,mmlu,wikitext --data ~/datasets --out results.json",
             "  frontier synth --type qwen3_5_moe --experts 256 --topk 8 --out /tmp/q35",
+            "  frontier inspect olmoe-mini",
+            "  frontier train-mini qwen35-mini-a --out /tmp/qwen35-mini-a",
             "  frontier bench forward",
             "",
             "Run 'frontier COMMAND --help' for a command's options. Errors exit with status 1 (2 for bad usage)."
@@ -49,6 +53,14 @@ import picocli.CommandLine.ScopeType;
             EvalCommand.class,
             RequestsCommand.class,
             SynthCommand.class,
+            SweepCommand.class,
+            PlanCommand.class,
+            RunCellCommand.class,
+            CollectCommand.class,
+            CheckCommand.class,
+            TrainMiniCommand.class,
+            MiniDataCommand.class,
+            InspectCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class
         })

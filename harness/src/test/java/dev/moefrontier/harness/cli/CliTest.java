@@ -130,12 +130,13 @@ class CliTest {
     }
 
     @Test
-    void demoPrintsRoutingAndWritesCsv() throws IOException {
-        Cli.Result r = Cli.run("demo", "--out", tmp.toString());
+    void demoRunsTheShippedDemoSpec() throws IOException {
+        Cli.Result r = Cli.run("demo", "--help");
         assertEquals(0, r.status(), r.err());
-        assertTrue(r.out().contains("layer 1 (expert:weight)") && r.out().contains("Expert load"), r.out());
-        List<String> lines = Files.readAllLines(tmp.resolve("routing.csv"));
-        assertEquals("sequence,position,token,layer,rank,expert,weight", lines.get(0));
-        assertEquals(1 + (7 + 11) * 2 * 2, lines.size(), "tokens x layers x k rows");
+        assertTrue(r.out().contains("scripts/sweeps/demo.yaml") && r.out().contains("--resume"), r.out());
+        try (var in = CliTest.class.getResourceAsStream("/dev/moefrontier/sweeps/demo.yaml")) {
+            assertEquals(Files.readString(Path.of("../scripts/sweeps/demo.yaml")), new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),
+                    "the jar carries scripts/sweeps/demo.yaml");
+        }
     }
 }

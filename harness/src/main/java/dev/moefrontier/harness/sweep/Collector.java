@@ -1,0 +1,143 @@
+package dev.moefrontier.harness.sweep;
+
+import com.google.gson.JsonObject;
+import dev.moefrontier.harness.util.AtomicFiles;
+import dev.moefrontier.harness.util.Csv;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * Merges a run folder's cell results and analyses into its outputs: {@code frontier.csv} (long format, one row per
+ * cell × task × metric), {@code table.md}, {@code hodge_balance.csv} + {@code hodge_balance.md},
+ * {@code harmonic_energy.csv}, {@code scores.csv}, the plots of every registered {@link ReportRenderer} and
+ * {@code report.html}. Collecting is idempotent: it only reads cell files and rewrites the outputs.
+ */
+public final class Collector {
+    /** The frontier.csv header. */
+    public static final String HEADER = "backbone,compressor,options,ratio,expert_ratio,r1,r2,compression,task,metric,value,stderr,n,seed,"
+            + "calibration,elapsed_s";
+
+    private Collector() {}
+
+    /** Collects {@code run} (named {@code name}); returns the summary. */
+    public static RunSummary collect(RunDirectory run, String name, Consumer<String> log) throws IOException {
+        List<CellResult> results = run.results();
+        Path root = run.root();
+        StringBuilder csv = new StringBuilder(HEADER).append('\n');
+        for (CellResult r : results) {
+            for (CellResult.Metric m : r.metrics()) {
+                csv.append(row(r, m.task(), m.metric(), m.value(), m.stderr(), m.n()));
+            }
+            double ds = FrontierTable.dsAvg(r);
+            if (!Double.isNaN(ds)) {
+                csv.append(row(r, "ds_avg", "acc", ds, Double.NaN, r.headlines().size()));
+            }
+        }
+        AtomicFiles.writeString(root.resolve("frontier.csv"), csv);
+        List<Map<String, String>> balance = concat(root, "hodge_balance.csv");
+        List<Map<String, String>> harmonic = concat(root, "harmonic_energy.csv");
+        concatScores(run, results);
+        RunSummary summary = new RunSummary(name, results, balance, harmonic);
+        AtomicFiles.writeString(root.resolve("table.md"), "# " + name + "\n\nHeadline metrics per backbone and ratio (accuracies in %,"
+                + " best compressed value in bold).\n\n" + FrontierTable.markdown(summary));
+        if (!balance.isEmpty()) {
+            AtomicFiles.writeString(root.resolve("hodge_balance.md"), balanceMarkdown(balance));
+        }
+        List<ReportRenderer.Figure> figures = new ArrayList<>();
+        Path plots = root.resolve("plots");
+        for (ReportRenderer r : ServiceLoader.load(ReportRenderer.class, Thread.currentThread().getContextClassLoader())) {
+            Files.createDirectories(plots);
+            try {
+                figures.addAll(r.render(summary, plots));
+            } catch (IOException | RuntimeException e) {
+                log.accept("renderer " + r.name() + " failed: " + e.getMessage());
+            }
+        }
+        List<JsonObject> errors = run.errors();
+        AtomicFiles.writeString(root.resolve("report.html"), HtmlReport.render(summary, figures, errors, root));
+        return summary;
+    }
+
+    private static String row(CellResult r, String task, String metric, double value, double stderr, int n) {
+        Cell c = r.cell();
+        return Csv.row(c.backbone(), c.compressor(), c.optionString(), num(c.ratio()), num(r.expertRatio()), r.info().getOrDefault("r1", ""),
+                r.info().getOrDefault("r2", ""), num(r.compression()), task, metric, num(value), num(stderr), n, r.seed(), r.calibration(),
+                String.format(Locale.ROOT, "%.3f", r.elapsed()));
+    }
+
+    static String num(double x) {
+        return Double.isNaN(x) ? "" : Double.toString(x);
+    }
+
+    /** Concatenates analysis/{backbone}/{name} files (one header) into the root; returns the rows. */
+    private static List<Map<String, String>> concat(Path root, String name) throws IOException {
+        Path analysis = root.resolve("analysis");
+        if (!Files.isDirectory(analysis)) {
+            return List.of();
+        }
+        List<Path> files;
+        try (Stream<Path> s = Files.walk(analysis, 2)) {
+            files = s.filter(p -> p.getFileName().toString().equals(name)).sorted().toList();
+        }
+        if (files.isEmpty()) {
+            return List.of();
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Path f : files) {
+            List<String> lines = Files.readAllLines(f);
+            if (sb.length() == 0 && !lines.isEmpty()) {
+                sb.append(lines.get(0)).append('\n');
+            }
+            lines.stream().skip(1).filter(l -> !l.isBlank()).forEach(l -> sb.append(l).append('\n'));
+        }
+        AtomicFiles.writeString(root.resolve(name), sb);
+        return Csv.parse(sb.toString());
+    }
+
+    /** Per-expert scores of every scoring compressor, once per (backbone, compressor, options). */
+    private static void concatScores(RunDirectory run, List<CellResult> results) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        Set<String> seen = new HashSet<>();
+        for (CellResult r : results) {
+            Path f = run.cellDir(r.cell()).resolve("scores.csv");
+            String key = r.cell().backbone() + "|" + r.cell().compressor() + "|" + r.cell().optionString();
+            if (Files.isRegularFile(f) && seen.add(key)) {
+                List<String> lines = Files.readAllLines(f);
+                if (sb.length() == 0) {
+                    sb.append(lines.get(0)).append('\n');
+                }
+                lines.stream().skip(1).forEach(l -> sb.append(l).append('\n'));
+            }
+        }
+        if (sb.length() > 0) {
+            AtomicFiles.writeString(run.root().resolve("scores.csv"), sb);
+        }
+    }
+
+    /** The Hodge-mass balance table: layer-mean rows, one per backbone × compressor × ratio. */
+    static String balanceMarkdown(List<Map<String, String>> rows) {
+        StringBuilder sb = new StringBuilder("# Hodge-mass balance\n\nRetained fraction of each Hodge component's mass by the kept experts"
+                + " (mean over layers); balance = min / max of the four.\n\n| backbone | compressor | ratio | gradient | curl | harmonic |"
+                + " triplet | balance |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        for (Map<String, String> r : rows) {
+            if (r.get("layer").equals("mean")) {
+                sb.append("| ").append(r.get("backbone")).append(" | ").append(r.get("compressor")).append(" | ").append(r.get("ratio"));
+                for (String k : List.of("gradient", "curl", "harmonic", "triplet", "balance")) {
+                    sb.append(" | ").append(String.format(Locale.ROOT, "%.3f", Double.parseDouble(r.get(k))));
+                }
+                sb.append(" |\n");
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,26 @@
+package dev.moefrontier.harness.sweep;
+
+import dev.moefrontier.harness.compress.CompressionContext;
+import dev.moefrontier.harness.compress.PruningPlan;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Extra per-backbone outputs of a sweep computed while the model is loaded (e.g. the Hodge-mass balance of every
+ * compressor's kept set). Register implementations in
+ * {@code META-INF/services/dev.moefrontier.harness.sweep.GroupAnalyzer}; the collector concatenates the CSV files
+ * they write (same name, same header) across backbones.
+ */
+public interface GroupAnalyzer {
+    /** Short name for logs. */
+    String name();
+
+    /**
+     * Writes files into {@code dir} for one backbone.
+     *
+     * @param ctx the loaded model with its calibration data and statistics
+     * @param plans every compressed cell's plan, by cell
+     */
+    void analyze(String backbone, CompressionContext ctx, Map<Cell, PruningPlan> plans, Path dir) throws IOException;
+}

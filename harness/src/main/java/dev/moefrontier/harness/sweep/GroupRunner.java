@@ -1,0 +1,273 @@
+package dev.moefrontier.harness.sweep;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.moefrontier.harness.calib.CalibrationData;
+import dev.moefrontier.harness.calib.CalibrationSpec;
+import dev.moefrontier.harness.calib.Calibrator;
+import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.compress.Accounting;
+import dev.moefrontier.harness.compress.AppliedPlan;
+import dev.moefrontier.harness.compress.Budget;
+import dev.moefrontier.harness.compress.CompressionContext;
+import dev.moefrontier.harness.compress.Compressor;
+import dev.moefrontier.harness.compress.CompressorCatalog;
+import dev.moefrontier.harness.compress.ExpertScorer;
+import dev.moefrontier.harness.compress.Options;
+import dev.moefrontier.harness.compress.PruningPlan;
+import dev.moefrontier.harness.eval.EvalContext;
+import dev.moefrontier.harness.eval.Evaluation;
+import dev.moefrontier.harness.eval.Evaluator;
+import dev.moefrontier.harness.eval.LmEvalResults;
+import dev.moefrontier.harness.eval.MetricValue;
+import dev.moefrontier.harness.eval.Suite;
+import dev.moefrontier.harness.model.ModelPatch;
+import dev.moefrontier.harness.model.MoeTransformer;
+import dev.moefrontier.harness.registry.Registry;
+import dev.moefrontier.harness.util.Progress;
+import dev.moefrontier.harness.util.Provenance;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Runs one cell group: loads the backbone, calibrates once (statistics for every compressor of the group, cached on
+ * disk), then for each cell plans, applies the plan as a patch on the loaded model, scores every task and writes the
+ * cell's files. A failing cell is recorded with its error and the group goes on; with {@code resume}, finished cells
+ * are skipped (and a group whose cells are all finished is not even loaded).
+ */
+public final class GroupRunner {
+    private final SweepSpec spec;
+    private final RunDirectory run;
+    private final Function<Path, MoeTransformer> opener;
+    private final Path cacheDir;
+    private final boolean resume;
+    private final Consumer<String> log;
+
+    public GroupRunner(SweepSpec spec, RunDirectory run, Function<Path, MoeTransformer> opener, Path cacheDir, boolean resume,
+            Consumer<String> log) {
+        this.spec = spec;
+        this.run = run;
+        this.opener = opener;
+        this.cacheDir = cacheDir;
+        this.resume = resume;
+        this.log = log;
+    }
+
+    /** Outcome counts of a group. */
+    public record Outcome(int done, int skipped, int failed) {}
+
+    public Outcome run(CellGroup g, Progress progress) throws IOException {
+        List<Cell> todo = new ArrayList<>();
+        for (Cell c : g.cells()) {
+            if (resume && run.done(c)) {
+                progress.step(1);
+            } else {
+                todo.add(c);
+            }
+        }
+        boolean analysed = Files.isRegularFile(run.analysisDir(g.backbone().name()).resolve(".done"));
+        if (todo.isEmpty() && analysed) {
+            return new Outcome(0, g.cells().size(), 0);
+        }
+        CompressorCatalog catalog = CompressorCatalog.load();
+        Registry<Evaluator> tasks = Suite.registry();
+        int done = 0;
+        int failed = 0;
+        try (MoeTransformer m = opener.apply(g.backbone().directory())) {
+            CompressionContext ctx = context(m, g, catalog);
+            Map<Cell, PruningPlan> plans = new LinkedHashMap<>();
+            for (Cell c : g.cells()) {
+                if (!todo.contains(c)) {
+                    PruningPlan p = readPlan(c);
+                    if (p != null) {
+                        plans.put(c, p);
+                    }
+                    continue;
+                }
+                progress.status(g.backbone().name() + " " + c.id());
+                try {
+                    PruningPlan p = runCell(c, m, ctx, catalog, tasks);
+                    if (p != null) {
+                        plans.put(c, p);
+                    }
+                    done++;
+                } catch (IOException | RuntimeException e) {
+                    failed++;
+                    run.writeError(c, e);
+                    log.accept("cell " + c.backbone() + "/" + c.id() + " failed: " + e.getMessage());
+                }
+                progress.step(1);
+            }
+            analyse(g, ctx, plans);
+        }
+        return new Outcome(done, g.cells().size() - todo.size(), failed);
+    }
+
+    /** Calibration windows and the union of the statistics the group's compressors need. */
+    private CompressionContext context(MoeTransformer m, CellGroup g, CompressorCatalog catalog) {
+        Set<Statistic> stats = EnumSet.noneOf(Statistic.class);
+        boolean needData = false;
+        for (Cell c : g.cells()) {
+            if (!c.isDense()) {
+                Compressor comp = catalog.get(c.compressor());
+                Options o = Options.parse(comp.name(), comp.options(), c.options());
+                stats.addAll(comp.requires(o));
+                needData |= comp.needsCalibrationData(o);
+            }
+        }
+        stats.add(Statistic.OUTPUT_NORMS); // the analyzers (Hodge balance) read them
+        Calibrator cal = new Calibrator(cacheDir, 8192, log);
+        SweepSpec.Calibration cs = spec.calibration();
+        CalibrationData data = CalibrationData.load(new CalibrationSpec(cs.file(), cs.count(), cs.length(), cs.seed()), m.checkpoint().dir(),
+                m.config().vocabSize());
+        return CompressionContext.builder().setModel(m).optCalibrator(cal).optData(data).optStats(cal.stats(m, data, stats))
+                .optSeed(spec.seed()).optLog(log).build();
+    }
+
+    /** Plans (unless dense), evaluates and writes one cell; returns its plan (null when dense). */
+    private PruningPlan runCell(Cell c, MoeTransformer m, CompressionContext ctx, CompressorCatalog catalog, Registry<Evaluator> tasks)
+            throws IOException {
+        long t0 = System.nanoTime();
+        Path dir = run.cellDir(c);
+        Files.createDirectories(dir);
+        PruningPlan plan = null;
+        Accounting acc = null;
+        AppliedPlan applied = null;
+        try {
+            ModelPatch patch = ModelPatch.NONE;
+            String key = m.checkpoint().fingerprint();
+            if (!c.isDense()) {
+                Compressor comp = catalog.get(c.compressor());
+                Options o = Options.parse(comp.name(), comp.options(), c.options());
+                plan = comp.plan(ctx, c.ratio(), o);
+                plan.validate(m.config());
+                acc = Budget.account(m.config(), plan);
+                write(dir.resolve("pruning_plan.json"), plan.toJsonString(m.config()));
+                if (comp instanceof ExpertScorer s) {
+                    writeScores(dir.resolve("scores.csv"), c, s.scores(ctx, o), s);
+                }
+                applied = new AppliedPlan(m, plan);
+                patch = applied;
+                key = key + ":" + c.compressor() + ":" + c.optionString() + ":" + c.ratio();
+            }
+            double planSeconds = (System.nanoTime() - t0) / 1e9;
+            List<Evaluation> evals = new ArrayList<>();
+            for (SweepSpec.TaskEntry t : spec.tasks()) {
+                Evaluator e = tasks.get(t.name());
+                try (EvalContext ectx = EvalContext.builder().setModel(m).optPatch(patch, key).optLimit(t.limit())
+                        .optBatchTokens(spec.batchTokens()).build()) {
+                    evals.add(e.evaluate(ectx, e.locate(t.dataPath()), Options.parse(e.name(), e.options(), t.options())));
+                }
+            }
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            Map<String, String> headlines = new LinkedHashMap<>();
+            evals.forEach(e -> headlines.put(e.task(), e.headline()));
+            CellResult r = new CellResult(c, acc == null ? 0 : acc.expertRatio(), acc == null ? 0 : acc.compression(),
+                    plan == null ? Map.of() : plan.info(), metrics(evals), headlines, spec.seed(), spec.calibration().describe(), elapsed);
+            JsonObject config = new JsonObject();
+            config.addProperty("model", "moe-frontier");
+            config.addProperty("model_args", "pretrained=" + c.backbone() + (c.isDense() ? "" : ",compressor=" + c.compressor() + ",ratio=" + c.ratio()));
+            config.addProperty("checkpoint_fingerprint", m.checkpoint().fingerprint());
+            config.addProperty("batch_tokens", spec.batchTokens());
+            config.addProperty("bootstrap_iters", 0);
+            Map<String, String> prov = new LinkedHashMap<>(Provenance.basic());
+            prov.put("sweep", spec.name());
+            prov.put("plan_seconds", String.format(java.util.Locale.ROOT, "%.3f", planSeconds));
+            JsonObject out = LmEvalResults.render(evals, config, prov);
+            out.getAsJsonObject("frontier").add("cell_result", r.toJson());
+            if (acc != null) {
+                JsonObject a = new JsonObject();
+                a.addProperty("expert_ratio", acc.expertRatio());
+                a.addProperty("weight_sparsity", acc.weightSparsity());
+                a.addProperty("moe_params", acc.moeParams());
+                a.addProperty("removed_moe_params", acc.removedMoeParams());
+                a.addProperty("compression", acc.compression());
+                a.addProperty("removed_total_fraction", acc.removedTotalFraction());
+                out.getAsJsonObject("frontier").add("accounting", a);
+            }
+            run.writeJson(dir.resolve("result.json"), out);
+            Files.deleteIfExists(dir.resolve("error.json"));
+            return plan;
+        } finally {
+            if (applied != null) {
+                applied.close();
+            }
+        }
+    }
+
+    /** Every task's and subtask's metrics. */
+    static List<CellResult.Metric> metrics(List<Evaluation> evals) {
+        List<CellResult.Metric> out = new ArrayList<>();
+        for (Evaluation e : evals) {
+            add(e, out);
+        }
+        return out;
+    }
+
+    private static void add(Evaluation e, List<CellResult.Metric> out) {
+        for (Map.Entry<String, MetricValue> m : e.metrics().entrySet()) {
+            out.add(new CellResult.Metric(e.task(), m.getKey(), m.getValue().value(), m.getValue().stderr(), e.samples(),
+                    LmEvalResults.higherIsBetter(m.getKey())));
+        }
+        e.subtasks().values().forEach(s -> add(s, out));
+    }
+
+    private static void writeScores(Path file, Cell c, Map<Integer, double[]> scores, ExpertScorer s) throws IOException {
+        StringBuilder sb = new StringBuilder("backbone,compressor,options,layer,expert,score,prune_rank\n");
+        for (Map.Entry<Integer, double[]> e : scores.entrySet()) {
+            int[] order = s.pruneOrder(e.getValue());
+            int[] rank = new int[order.length];
+            for (int i = 0; i < order.length; i++) {
+                rank[order[i]] = i;
+            }
+            for (int x = 0; x < e.getValue().length; x++) {
+                sb.append(c.backbone()).append(',').append(c.compressor()).append(",\"").append(c.optionString()).append("\",")
+                        .append(e.getKey()).append(',').append(x).append(',').append(e.getValue()[x]).append(',').append(rank[x]).append('\n');
+            }
+        }
+        write(file, sb.toString());
+    }
+
+    private PruningPlan readPlan(Cell c) {
+        Path f = run.cellDir(c).resolve("pruning_plan.json");
+        if (!Files.isRegularFile(f)) {
+            return null;
+        }
+        try {
+            return PruningPlan.fromJson(JsonParser.parseString(Files.readString(f)).getAsJsonObject());
+        } catch (IOException | RuntimeException e) {
+            log.accept("cannot read " + f + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** Runs every registered analyzer for the backbone (once; marked done by {@code analysis/<backbone>/.done}). */
+    private void analyse(CellGroup g, CompressionContext ctx, Map<Cell, PruningPlan> plans) throws IOException {
+        Path dir = run.analysisDir(g.backbone().name());
+        Files.createDirectories(dir);
+        for (GroupAnalyzer a : ServiceLoader.load(GroupAnalyzer.class, Thread.currentThread().getContextClassLoader())) {
+            try {
+                a.analyze(g.backbone().name(), ctx, plans, dir);
+            } catch (IOException | RuntimeException e) {
+                log.accept("analysis " + a.name() + " of " + g.backbone().name() + " failed: " + e.getMessage());
+            }
+        }
+        write(dir.resolve(".done"), "");
+    }
+
+    /** Every file goes through a temporary name and a rename. */
+    private static void write(Path f, String s) throws IOException {
+        Files.createDirectories(f.toAbsolutePath().getParent());
+        dev.moefrontier.harness.util.AtomicFiles.writeString(f, s);
+    }
+}

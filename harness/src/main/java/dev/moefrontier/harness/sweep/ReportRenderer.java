@@ -1,0 +1,19 @@
+package dev.moefrontier.harness.sweep;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Draws figures of a collected run (the plots module registers one in
+ * {@code META-INF/services/dev.moefrontier.harness.sweep.ReportRenderer}); the HTML report embeds them.
+ */
+public interface ReportRenderer {
+    /** A figure: a PNG (embedded) and optionally an SVG of the same plot. */
+    record Figure(Path png, Path svg, String title, String caption) {}
+
+    String name();
+
+    /** Writes figures into {@code dir}. */
+    List<Figure> render(RunSummary summary, Path dir) throws IOException;
+}

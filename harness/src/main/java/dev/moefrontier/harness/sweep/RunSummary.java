@@ -1,0 +1,52 @@
+package dev.moefrontier.harness.sweep;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A collected run, as renderers and reports see it.
+ *
+ * @param name run name
+ * @param results every finished cell
+ * @param hodgeBalance rows of {@code hodge_balance.csv} (backbone, compressor, ratio, layer, gradient, curl, harmonic,
+ *     triplet, balance), empty when no analyzer wrote them
+ * @param harmonicEnergy rows of {@code harmonic_energy.csv} (backbone, layer, harmonic_energy_fraction, betti1,
+ *     tau_star, edges, faces, betti1_curve)
+ */
+public record RunSummary(String name, List<CellResult> results, List<Map<String, String>> hodgeBalance,
+        List<Map<String, String>> harmonicEnergy) {
+
+    /** Backbones in order of first appearance. */
+    public List<String> backbones() {
+        return results.stream().map(r -> r.cell().backbone()).distinct().toList();
+    }
+
+    /** Compressor labels (name, with options when a compressor appears with several option sets), in order. */
+    public List<String> compressors() {
+        return results.stream().filter(r -> !r.cell().isDense()).map(this::label).distinct().toList();
+    }
+
+    /**
+     * How a cell's compressor is named in tables and legends: its name, plus its options when the same compressor ran
+     * with several option sets in this run (a hybrid's per-ratio {@code r1} does not count).
+     */
+    public String label(CellResult r) {
+        Cell c = r.cell();
+        if (c.isDense()) {
+            return Cell.DENSE;
+        }
+        long variants = results.stream().filter(o -> o.cell().compressor().equals(c.compressor())).map(RunSummary::options).distinct().count();
+        String opts = options(r);
+        return variants <= 1 || opts.isEmpty() ? c.compressor() : c.compressor() + " (" + opts + ")";
+    }
+
+    private static String options(CellResult r) {
+        return r.cell().options().entrySet().stream().filter(e -> !e.getKey().equals("r1")).map(e -> e.getKey() + "=" + e.getValue())
+                .reduce((a, b) -> a + "," + b).orElse("");
+    }
+
+    /** Whether a cell is a hybrid (expert compressor + Wanda): it gets its own frontier axis. */
+    public static boolean hybrid(CellResult r) {
+        return r.cell().compressor().endsWith("+wanda");
+    }
+}

@@ -1,0 +1,313 @@
+package dev.moefrontier.plots;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.moefrontier.harness.calib.Calibrator;
+import dev.moefrontier.harness.model.MoeTransformer;
+import dev.moefrontier.harness.sweep.Cell;
+import dev.moefrontier.harness.sweep.Collector;
+import dev.moefrontier.harness.sweep.RunDirectory;
+import dev.moefrontier.harness.sweep.SweepPlan;
+import dev.moefrontier.harness.sweep.SweepRunner;
+import dev.moefrontier.harness.sweep.SweepSpec;
+import dev.moefrontier.harness.sweep.SweepValidator;
+import dev.moefrontier.harness.testing.Cli;
+import dev.moefrontier.harness.util.Csv;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The sweep on real minis, end to end: the CI subset spec ({@code scripts/sweeps/ci.yaml}) plus a third-party
+ * compressor that fails, run once with a crash in the middle and resumed; its outputs checked for form and content,
+ * against the tracked reference ({@code results/reference/ci}), and against the same cells run as a plan by
+ * concurrent {@code run-cell} worker processes and collected.
+ */
+class SweepEndToEndTest {
+    static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    static final Path CI_SPEC = ROOT.resolve("scripts/sweeps/ci.yaml");
+    static final Path CI_REFERENCE = ROOT.resolve("results/reference/ci");
+
+    @TempDir
+    static Path tmp;
+
+    static Path run;
+    static Path cache;
+    static SweepPlan plan;
+    static Map<Path, FileTime> beforeResume = new HashMap<>();
+    static List<Path> doneBeforeCrash = new ArrayList<>();
+
+    static SweepRunner runner() {
+        return new SweepRunner(MoeTransformer::open, cache, s -> {});
+    }
+
+    @BeforeAll
+    static void crashAndResume() throws IOException {
+        cache = tmp.resolve("cache");
+        run = tmp.resolve("run");
+        SweepSpec ci = SweepSpec.load(CI_SPEC);
+        List<SweepSpec.CompressorEntry> comps = new ArrayList<>(ci.compressors());
+        comps.add(1, new SweepSpec.CompressorEntry("test-flaky", Map.of()));
+        SweepSpec spec = new SweepSpec(ci.name(), ci.file(), ci.seed(), ci.backbones(), ci.calibration(), List.copyOf(comps), ci.ratios(),
+                ci.hybridR1(), ci.tasks(), ci.batchTokens(), ci.dense());
+        plan = SweepValidator.validate(spec);
+
+        FlakyCompressor.crash = true;
+        try {
+            Error e = assertThrows(Error.class, () -> runner().sweep(plan, run, false));
+            assertEquals("simulated crash", e.getMessage());
+        } finally {
+            FlakyCompressor.crash = false;
+        }
+        try (Stream<Path> s = Files.walk(run.resolve("cells"))) {
+            s.filter(p -> p.getFileName().toString().equals("result.json")).forEach(doneBeforeCrash::add);
+        }
+        for (Path p : doneBeforeCrash) {
+            beforeResume.put(p, Files.getLastModifiedTime(p));
+        }
+        assertFalse(Files.exists(run.resolve("frontier.csv")), "a crashed sweep writes no collected outputs");
+        // Without --resume the folder is refused rather than mixed.
+        assertThrows(RuntimeException.class, () -> runner().sweep(plan, run, false));
+        runner().sweep(plan, run, true);
+    }
+
+    static List<Map<String, String>> frontier(Path dir) throws IOException {
+        return Csv.parse(Files.readString(dir.resolve("frontier.csv")));
+    }
+
+    @Test
+    void crashLosesNothingAndResumeDuplicatesNothing() throws IOException {
+        int ratios = plan.spec().ratios().size();
+        int backbones = plan.groups().size();
+        // The crash came at the first backbone's first test-flaky cell: its dense and first-compressor cells were done.
+        assertEquals(1 + ratios, doneBeforeCrash.size(), doneBeforeCrash.toString());
+        for (Path p : doneBeforeCrash) {
+            assertEquals(beforeResume.get(p), Files.getLastModifiedTime(p), "resume recomputed a finished cell " + p);
+        }
+        RunDirectory rd = new RunDirectory(run);
+        int expected = plan.cellCount() - ratios * backbones; // all but the failing compressor's cells
+        assertEquals(expected, rd.results().size());
+        List<String> ids = rd.results().stream().map(r -> r.cell().backbone() + "/" + r.cell().id()).toList();
+        assertEquals(ids.size(), ids.stream().distinct().count(), "duplicated cells: " + ids);
+        try (Stream<Path> s = Files.walk(run)) {
+            assertEquals(List.of(), s.filter(p -> p.getFileName().toString().contains(".tmp")).toList(), "temporary files left behind");
+        }
+    }
+
+    @Test
+    void failingCellIsRecordedAndTheSweepGoesOn() throws IOException {
+        RunDirectory rd = new RunDirectory(run);
+        List<JsonObject> errors = rd.errors();
+        assertEquals(plan.spec().ratios().size() * plan.groups().size(), errors.size());
+        for (JsonObject e : errors) {
+            assertEquals("test-flaky", e.get("compressor").getAsString());
+            assertEquals("flaky compressor failed on purpose", e.get("error").getAsString());
+        }
+        assertTrue(frontier(run).stream().noneMatch(r -> r.get("compressor").equals("test-flaky")));
+        assertTrue(Files.readString(run.resolve("report.html")).contains("flaky compressor failed on purpose"));
+    }
+
+    @Test
+    void frontierCsvIsLongFormatWithOneRowPerCellTaskMetric() throws IOException {
+        List<String> lines = Files.readAllLines(run.resolve("frontier.csv"));
+        assertEquals(Collector.HEADER, lines.get(0));
+        List<Map<String, String>> rows = frontier(run);
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        for (Map<String, String> r : rows) {
+            assertTrue(keys.add(r.get("backbone") + r.get("compressor") + r.get("options") + r.get("ratio") + r.get("task") + r.get("metric")),
+                    "duplicate row " + r);
+            double v = Double.parseDouble(r.get("value"));
+            assertTrue(Double.isFinite(v), r.toString());
+            double c = Double.parseDouble(r.get("compression"));
+            if (r.get("compressor").equals("dense")) {
+                assertEquals(0.0, c, "the dense model is compression 0");
+            } else {
+                assertTrue(c > 0 && c < 1, r.toString());
+            }
+            if (r.get("metric").equals("acc")) {
+                assertTrue(v >= 0 && v <= 1, r.toString());
+            }
+        }
+        // Every finished cell has both tasks' headline metrics, per-domain subtasks included.
+        for (String[] tm : new String[][] {{"mini_ppl", "ppl"}, {"mini_ppl", "nll"}, {"mini_mc", "acc"}, {"mini_mc", "acc_norm"}}) {
+            long n = rows.stream().filter(r -> r.get("task").equals(tm[0]) && r.get("metric").equals(tm[1])).count();
+            assertEquals(new RunDirectory(run).results().size(), n, tm[0] + " " + tm[1]);
+        }
+        assertTrue(rows.stream().anyMatch(r -> r.get("task").equals("mini_ppl_arith")), "per-domain subtasks");
+        // Expert ratio is what the plan achieved: 25% of 64 experts is exactly 16 on olmoe-mini.
+        Map<String, String> freq = rows.stream().filter(r -> r.get("backbone").equals("olmoe-mini") && r.get("compressor").equals("frequency")
+                && r.get("ratio").equals("0.25")).findFirst().orElseThrow();
+        assertEquals(0.25, Double.parseDouble(freq.get("expert_ratio")), 1e-12);
+        // Hybrids record their stage ratios; their total compression exceeds the expert stage.
+        rows.stream().filter(r -> r.get("compressor").endsWith("+wanda")).forEach(r -> {
+            assertFalse(r.get("r1").isEmpty() || r.get("r2").isEmpty(), r.toString());
+            assertTrue(Double.parseDouble(r.get("compression")) > Double.parseDouble(r.get("r1")) - 1e-9, r.toString());
+        });
+    }
+
+    @Test
+    void cellFilesAreLmEvalShapedWithPlansAndScores() throws IOException {
+        for (Cell c : plan.groups().get(0).cells()) {
+            Path dir = new RunDirectory(run).cellDir(c);
+            if (c.compressor().equals("test-flaky")) {
+                assertFalse(Files.exists(dir.resolve("result.json")));
+                continue;
+            }
+            JsonObject r = JsonParser.parseString(Files.readString(dir.resolve("result.json"))).getAsJsonObject();
+            for (String k : List.of("results", "versions", "n-samples", "config")) {
+                assertTrue(r.has(k), c.id() + " lacks " + k);
+            }
+            assertTrue(r.getAsJsonObject("results").getAsJsonObject("mini_mc").has("acc,none")
+                    || r.getAsJsonObject("results").getAsJsonObject("mini_mc").has("acc"), r.toString());
+            assertEquals(!c.isDense(), Files.exists(dir.resolve("pruning_plan.json")), c.id());
+        }
+        List<Map<String, String>> scores = Csv.parse(Files.readString(run.resolve("scores.csv")));
+        long reap = scores.stream().filter(r -> r.get("backbone").equals("olmoe-mini") && r.get("compressor").equals("reap")).count();
+        assertEquals(4 * 64, reap, "one row per layer x expert");
+    }
+
+    @Test
+    void hodgeDiagnosticsCoverEveryCompressedCellAndLayer() throws IOException {
+        List<Map<String, String>> bal = Csv.parse(Files.readString(run.resolve("hodge_balance.csv")));
+        long means = bal.stream().filter(r -> r.get("layer").equals("mean")).count();
+        long compressedCells = new RunDirectory(run).results().stream().filter(r -> !r.cell().isDense()).count();
+        assertEquals(compressedCells, means);
+        for (Map<String, String> r : bal) {
+            for (String k : List.of("gradient", "curl", "harmonic", "triplet", "balance")) {
+                double v = Double.parseDouble(r.get(k));
+                assertTrue(Double.isNaN(v) || (v >= -1e-9 && v <= 1 + 1e-9), r.toString());
+            }
+        }
+        List<Map<String, String>> harm = Csv.parse(Files.readString(run.resolve("harmonic_energy.csv")));
+        for (var g : plan.groups()) {
+            long layers = harm.stream().filter(r -> r.get("backbone").equals(g.backbone().name())).count();
+            try (MoeTransformer m = MoeTransformer.open(g.backbone().directory())) {
+                assertEquals(m.config().moeLayers().size(), layers, g.backbone().name());
+            }
+        }
+        for (Map<String, String> r : harm) {
+            double f = Double.parseDouble(r.get("harmonic_energy_fraction"));
+            assertTrue(f >= 0 && f <= 1 + 1e-9, r.toString());
+            assertEquals(80, r.get("betti1_curve").split(" ").length, "80-point filtration");
+        }
+        assertTrue(Files.readString(run.resolve("hodge_balance.md")).contains("| backbone | compressor | ratio |"));
+    }
+
+    @Test
+    void plotsAreWrittenAsPngAndSvgAndEmbeddedInTheReport() throws Exception {
+        String html = Files.readString(run.resolve("report.html"));
+        Matcher m = Pattern.compile("plots/([A-Za-z0-9._-]+)\\.svg").matcher(html); // PNGs are inlined, SVGs linked
+        List<String> figures = new ArrayList<>();
+        while (m.find()) {
+            figures.add(m.group(1));
+        }
+        // Per backbone: expert and hybrid frontiers for both tasks, balance bars and curve, beta_1; plus harmonic energy.
+        int backbones = plan.groups().size();
+        assertEquals(backbones * (2 * 2 + 3) + 1, figures.stream().distinct().count(), figures.toString());
+        DocumentBuilderFactory xml = DocumentBuilderFactory.newInstance();
+        xml.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false); // no network for the SVG DTD
+        javax.xml.parsers.DocumentBuilder svgParser = xml.newDocumentBuilder();
+        for (String f : figures) {
+            BufferedImage img = ImageIO.read(run.resolve("plots").resolve(f + ".png").toFile());
+            assertTrue(img.getWidth() >= Figures.WIDTH && img.getHeight() == Figures.HEIGHT, f);
+            svgParser.parse(run.resolve("plots").resolve(f + ".svg").toFile()); // well-formed XML
+        }
+        String svg = Files.readString(run.resolve("plots/frontier_olmoe-mini_mini_ppl_experts.svg"));
+        assertTrue(svg.contains("<svg") && svg.contains("<path"), "a vector drawing (text is drawn as outlines)");
+        assertTrue(html.contains("olmoe-mini: mini_mc acc (expert pruning and merging)"), "titled figures");
+        assertTrue(html.contains("<table>") && html.contains("data:image/png;base64,"));
+    }
+
+    @Test
+    void runMatchesTheTrackedCiReference() throws IOException {
+        Cli.Result r = Cli.run("check", run.toString(), "--against", CI_REFERENCE.toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("OK: "), r.out());
+    }
+
+    @Test
+    void checkDetectsAnInjectedRegression() throws IOException {
+        Path bad = tmp.resolve("regressed");
+        Files.createDirectories(bad);
+        List<String> lines = new ArrayList<>(Files.readAllLines(run.resolve("frontier.csv")));
+        int i = 1;
+        while (!(lines.get(i).contains(",reap,") && lines.get(i).contains(",mini_mc,acc,"))) {
+            i++;
+        }
+        List<String> f = new ArrayList<>(Csv.fields(lines.get(i)));
+        f.set(10, Double.toString(Double.parseDouble(f.get(10)) - 0.2)); // value column
+        lines.set(i, Csv.row(f.toArray()).stripTrailing());
+        Files.write(bad.resolve("frontier.csv"), lines);
+        Cli.Result r = Cli.run("check", bad.toString(), "--against", CI_REFERENCE.toString());
+        assertEquals(1, r.status(), r.out());
+        assertTrue(r.out().contains("WORSE") && r.out().contains("reap") && r.out().contains("mini_mc acc"), r.out());
+        assertTrue(r.out().contains("REGRESSION: 1 of"), r.out());
+    }
+
+    @Test
+    void planRunByConcurrentWorkerProcessesMatchesTheSweep() throws Exception {
+        Path planDir = tmp.resolve("plan");
+        Cli.Result p = Cli.run("plan", CI_SPEC.toString(), "--out", planDir.toString(), "--parallel", "2");
+        assertEquals(0, p.status(), p.err());
+        assertTrue(Files.readString(planDir.resolve("slurm.sbatch")).contains("--array=0-" + (plan.groups().size() - 1) + "%2"));
+        assertTrue(Files.readString(planDir.resolve("job.yaml")).contains("JOB_COMPLETION_INDEX"));
+        assertEquals(plan.groups().size(), Files.readAllLines(planDir.resolve("cells.jsonl")).size());
+        // One worker per group plus a duplicate of group 0, all at once into one folder with one shared cache.
+        List<Process> workers = new ArrayList<>();
+        List<Integer> indexes = new ArrayList<>();
+        for (int g = 0; g < plan.groups().size(); g++) {
+            indexes.add(g);
+        }
+        indexes.add(0);
+        for (int g : indexes) {
+            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-cp",
+                    System.getProperty("java.class.path"), "dev.moefrontier.harness.cli.Main", "run-cell", "--plan", planDir.toString(),
+                    "--index", Integer.toString(g), "--cache", tmp.resolve("worker-cache").toString(), "--quiet");
+            pb.redirectErrorStream(true).redirectOutput(tmp.resolve("worker-" + workers.size() + ".log").toFile());
+            pb.environment().put("DJL_OFFLINE", "true");
+            workers.add(pb.start());
+        }
+        for (int w = 0; w < workers.size(); w++) {
+            assertEquals(0, workers.get(w).waitFor(), Files.readString(tmp.resolve("worker-" + w + ".log")));
+        }
+        Cli.Result c = Cli.run("collect", planDir.toString());
+        assertEquals(0, c.status(), c.err());
+        Map<String, String> sweep = values(frontier(run));
+        Map<String, String> planned = values(frontier(planDir.resolve("run")));
+        assertEquals(sweep, planned, "run-cell + collect reproduces the sweep");
+        assertArrayEquals(Files.readAllLines(run.resolve("hodge_balance.csv")).toArray(),
+                Files.readAllLines(planDir.resolve("run/hodge_balance.csv")).toArray());
+    }
+
+    /** Row key → value and compression (elapsed time differs between runs, nothing else may). */
+    static Map<String, String> values(List<Map<String, String>> rows) {
+        Map<String, String> m = new java.util.TreeMap<>();
+        for (Map<String, String> r : rows) {
+            if (!r.get("compressor").equals("test-flaky")) {
+                m.put(r.get("backbone") + "|" + r.get("compressor") + "|" + r.get("options") + "|" + r.get("ratio") + "|" + r.get("task") + "|"
+                        + r.get("metric"), r.get("value") + "|" + r.get("compression") + "|" + r.get("expert_ratio"));
+            }
+        }
+        return m;
+    }
+}
