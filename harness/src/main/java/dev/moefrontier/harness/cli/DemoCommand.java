@@ -2,13 +2,14 @@ package dev.moefrontier.harness.cli;
 
 import dev.moefrontier.harness.sweep.RunSummary;
 import dev.moefrontier.harness.sweep.SweepPlan;
+import dev.moefrontier.harness.sweep.SweepRunner;
 import dev.moefrontier.harness.sweep.SweepSpec;
 import dev.moefrontier.harness.sweep.SweepValidator;
+import dev.moefrontier.harness.util.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,30 +32,28 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path spec = bundledSpec();
-        try {
-            SweepPlan plan = SweepValidator.validate(SweepSpec.load(spec));
-            System.out.printf("MoE Frontier demo: %d compressors x %d ratios on %d minis (%d cells) -> %s%n",
-                    plan.spec().compressors().size(), plan.spec().ratios().size(), plan.groups().size(), plan.cellCount(), out);
-            long t0 = System.nanoTime();
-            RunSummary r = run.runner().sweep(plan, out, run.resume);
-            SweepCommand.summarize(r, out);
-            System.out.printf("demo finished in %.0f s; open %s%n", (System.nanoTime() - t0) / 1e9, out.resolve("report.html"));
-        } finally {
-            Files.deleteIfExists(spec);
-        }
+        SweepRunner.checkUnused(out, run.resume);
+        Path spec = writeBundledSpec(out);
+        SweepPlan plan = SweepValidator.validate(SweepSpec.load(spec));
+        System.out.printf("MoE Frontier demo: %d compressors x %d ratios on %d minis (%d cells) -> %s%n",
+                plan.spec().compressors().size(), plan.spec().ratios().size(), plan.groups().size(), plan.cellCount(), out);
+        long t0 = System.nanoTime();
+        RunSummary r = run.runner().sweep(plan, out, run.resume);
+        SweepCommand.summarize(r, out);
+        System.out.printf("demo finished in %.0f s; open %s%n", (System.nanoTime() - t0) / 1e9, out.resolve("report.html"));
         return 0;
     }
 
-    /** The bundled copy of scripts/sweeps/demo.yaml, as a file. */
-    static Path bundledSpec() throws IOException {
-        Path f = Files.createTempFile("demo", ".yaml");
+    /** The jar's copy of scripts/sweeps/demo.yaml, written into the run folder (so the run records what it ran). */
+    static Path writeBundledSpec(Path out) throws IOException {
         try (InputStream in = DemoCommand.class.getResourceAsStream("/dev/moefrontier/sweeps/demo.yaml")) {
             if (in == null) {
                 throw new IllegalStateException("the bundled demo spec is missing from the jar");
             }
-            Files.copy(in, f, StandardCopyOption.REPLACE_EXISTING);
+            Path f = out.resolve("demo.yaml");
+            Files.createDirectories(out);
+            AtomicFiles.writeString(f, new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            return f;
         }
-        return f;
     }
 }

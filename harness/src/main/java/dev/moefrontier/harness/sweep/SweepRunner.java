@@ -61,6 +61,15 @@ public final class SweepRunner {
 
     /** Creates the run folder and its manifest; refuses to mix with an earlier run unless resuming. */
     public static RunDirectory prepare(SweepPlan plan, Path out, boolean resume) throws IOException {
+        checkUnused(out, resume);
+        Files.createDirectories(out);
+        RunDirectory run = new RunDirectory(out);
+        run.writeJson(out.resolve("manifest.json"), manifest(plan));
+        return run;
+    }
+
+    /** Refuses a folder that holds an earlier run's cells, unless resuming it. */
+    public static void checkUnused(Path out, boolean resume) throws IOException {
         if (!resume && Files.isDirectory(out.resolve("cells"))) {
             try (Stream<Path> s = Files.list(out.resolve("cells"))) {
                 if (s.findAny().isPresent()) {
@@ -68,10 +77,6 @@ public final class SweepRunner {
                 }
             }
         }
-        Files.createDirectories(out);
-        RunDirectory run = new RunDirectory(out);
-        run.writeJson(out.resolve("manifest.json"), manifest(plan));
-        return run;
     }
 
     /** Provenance: versions, git commit, machine, the resolved spec, seeds, checkpoint and data checksums. */
