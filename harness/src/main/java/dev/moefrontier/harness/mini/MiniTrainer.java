@@ -211,8 +211,15 @@ final class MiniTrainer implements AutoCloseable {
     }
 
     /**
-     * Writes the parameters as {@code model.safetensors} in {@code dtype} and the family's real layout ({@code storage}:
-     * OLMoE checkpoints keep one tensor per expert, Qwen3.5 fuses them).
+     * Tensor bytes per safetensors file of an export: larger minis are sharded with an index, as hub checkpoints are, so
+     * no committed file exceeds 8 MB.
+     */
+    static final long SHARD_BYTES = 8_000_000L;
+
+    /**
+     * Writes the parameters in {@code dtype} and the family's real layout ({@code storage}: OLMoE checkpoints keep one
+     * tensor per expert, Qwen3.5 fuses them): {@code model.safetensors}, or shards of {@link #SHARD_BYTES} plus
+     * {@code model.safetensors.index.json}.
      */
     void export(Path dir, DType dtype, TensorLayout.ExpertStorage storage) throws IOException {
         Family f = config.family();
@@ -220,7 +227,7 @@ final class MiniTrainer implements AutoCloseable {
         int h = config.hiddenSize();
         Map<String, float[]> host = new HashMap<>();
         java.util.function.Function<String, float[]> values = n -> host.computeIfAbsent(n, k -> params.get(k).toFloatArray());
-        CheckpointWriter w = new CheckpointWriter();
+        CheckpointWriter w = new CheckpointWriter(SHARD_BYTES);
         for (Map.Entry<String, long[]> e : TensorLayout.expected(config, storage).entrySet()) {
             String name = e.getKey();
             float[] v;

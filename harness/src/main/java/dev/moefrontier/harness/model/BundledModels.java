@@ -24,14 +24,24 @@ public final class BundledModels {
     /** The minis' data files (calibration, perplexity and multiple-choice suites). */
     public static final String MINI_DATA = "mini-data";
 
-    private static final List<String> FILES = List.of("config.json", "model.safetensors", "inputs.json", "expected.safetensors",
-            "tokenizer.json", "manifest.json", "calibration.jsonl", "mini_ppl.jsonl", "mini_mc.jsonl");
+    private static final List<String> FILES = List.of("config.json", "model.safetensors", "model.safetensors.index.json", "inputs.json",
+            "expected.safetensors", "tokenizer.json", "manifest.json", "calibration.jsonl", "mini_ppl.jsonl", "mini_mc.jsonl");
 
     private BundledModels() {}
 
     /** Whether a bundled model (or data folder) of that name exists. */
     public static boolean exists(String name) {
         return BundledModels.class.getResource("/dev/moefrontier/models/" + name + "/" + (name.equals(MINI_DATA) ? "mini_mc.jsonl" : "config.json")) != null;
+    }
+
+    /** Copies a resource (when present) to a file deleted on exit. */
+    private static void copy(String resource, Path target) throws IOException {
+        try (InputStream in = BundledModels.class.getResourceAsStream(resource)) {
+            if (in != null) {
+                Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+                target.toFile().deleteOnExit();
+            }
+        }
     }
 
     /** The directory of a bundled model (or of the minis' data). */
@@ -52,12 +62,15 @@ public final class BundledModels {
             Path dir = Files.createTempDirectory("frontier-" + name);
             dir.toFile().deleteOnExit();
             for (String f : FILES) {
-                try (InputStream in = BundledModels.class.getResourceAsStream(base + f)) {
-                    if (in != null) {
-                        Path target = dir.resolve(f);
-                        Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
-                        target.toFile().deleteOnExit();
-                    }
+                copy(base + f, dir.resolve(f));
+            }
+            Path index = dir.resolve("model.safetensors.index.json");
+            if (Files.exists(index)) { // a sharded checkpoint: its shards are named by the index
+                java.util.Set<String> shards = new java.util.TreeSet<>();
+                com.google.gson.JsonParser.parseString(Files.readString(index)).getAsJsonObject().getAsJsonObject("weight_map").entrySet()
+                        .forEach(e -> shards.add(e.getValue().getAsString()));
+                for (String f : shards) {
+                    copy(base + f, dir.resolve(f));
                 }
             }
             return dir;
