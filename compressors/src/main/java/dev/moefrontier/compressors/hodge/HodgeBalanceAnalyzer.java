@@ -37,11 +37,7 @@ public final class HodgeBalanceAnalyzer implements GroupAnalyzer {
         Options o = Options.parse("hodgecover", specs, barrierOptions(plans.keySet(), specs));
         HodgeDiagnostics d = new HodgeDiagnostics(HodgeBarriers.forModel(ctx, HodgeCoverCompressor.settings(o)), ctx.stats(),
                 HodgeCoverCompressor.params(o, HodgeParams.Variant.HODGECOVER));
-        StringBuilder csv = new StringBuilder(HodgeDiagnostics.BALANCE_HEADER).append('\n');
-        for (PruningPlan p : plans.values()) {
-            d.balanceRows(backbone, p).forEach(r -> csv.append(r).append('\n'));
-        }
-        AtomicFiles.writeString(dir.resolve("hodge_balance.csv"), csv);
+        AtomicFiles.writeString(dir.resolve("hodge_balance.csv"), d.balanceCsv(backbone, plans.values()));
         AtomicFiles.writeString(dir.resolve("harmonic_energy.csv"), d.harmonicCsv(backbone));
     }
 

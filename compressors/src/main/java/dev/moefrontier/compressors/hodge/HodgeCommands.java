@@ -236,12 +236,10 @@ public final class HodgeCommands implements CliExtension {
                 CompressionContext ctx = calibration.context(m, EnumSet.of(Statistic.OUTPUT_NORMS), true);
                 Map<Integer, LayerBarriers> b = HodgeBarriers.forModel(ctx, barrier.settings(4096));
                 HodgeDiagnostics d = new HodgeDiagnostics(b, ctx.stats(), HodgeParams.defaults());
-                StringBuilder csv = new StringBuilder(HodgeDiagnostics.BALANCE_HEADER).append('\n');
                 for (PruningPlan p : loaded) {
                     p.validate(m.config());
-                    d.balanceRows(name, p).forEach(r -> csv.append(r).append('\n'));
                 }
-                AtomicFiles.writeString(out, csv);
+                AtomicFiles.writeString(out, d.balanceCsv(name, loaded));
                 Path harm = out.toAbsolutePath().getParent().resolve("harmonic_energy.csv");
                 AtomicFiles.writeString(harm, d.harmonicCsv(name));
                 System.out.println("wrote " + out + " and " + harm);

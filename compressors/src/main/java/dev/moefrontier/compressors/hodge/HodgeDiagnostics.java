@@ -93,4 +93,13 @@ public final class HodgeDiagnostics {
     }
 
     public static final String BALANCE_HEADER = "backbone,compressor,ratio,layer,gradient,curl,harmonic,triplet,balance";
+
+    /** {@code hodge_balance.csv}: the header, then {@link #balanceRows} of every plan. */
+    public String balanceCsv(String backbone, java.util.Collection<PruningPlan> plans) {
+        StringBuilder csv = new StringBuilder(BALANCE_HEADER).append('\n');
+        for (PruningPlan p : plans) {
+            balanceRows(backbone, p).forEach(r -> csv.append(r).append('\n'));
+        }
+        return csv.toString();
+    }
 }

@@ -1,12 +1,9 @@
 package dev.moefrontier.harness.calib;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
+import dev.moefrontier.harness.data.Records;
 import dev.moefrontier.harness.io.CheckpointException;
 import dev.moefrontier.harness.model.InputsFile;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -89,32 +86,11 @@ public record CalibrationData(CalibrationSpec spec, List<int[]> windows) {
         }
     }
 
-    /** The {@code text} field of every line of a JSONL file; a malformed line is an error naming the line. */
+    /** The {@code text} field of every line of a JSONL file (read as datasets are); errors name the file and line. */
     static List<String> readJsonl(Path file) {
         List<String> docs = new ArrayList<>();
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int no = 0;
-            while ((line = r.readLine()) != null) {
-                no++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonElement el;
-                try {
-                    el = JsonParser.parseString(line);
-                } catch (JsonParseException e) {
-                    throw CheckpointException.of(file, "line " + no + ": not valid JSON");
-                }
-                if (!el.isJsonObject() || !el.getAsJsonObject().has("text") || !el.getAsJsonObject().get("text").isJsonPrimitive()) {
-                    throw CheckpointException.of(file, "line " + no + ": expected an object with a string 'text' field");
-                }
-                docs.add(el.getAsJsonObject().get("text").getAsString());
-            }
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw CheckpointException.of(file, "no such file");
-        } catch (IOException e) {
-            throw CheckpointException.of(file, "cannot read: " + e.getMessage());
+        for (Records.Row r : Records.read(file)) {
+            docs.add(r.string("text"));
         }
         if (docs.isEmpty()) {
             throw CheckpointException.of(file, "no documents");
