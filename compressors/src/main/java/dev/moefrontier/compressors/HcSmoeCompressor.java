@@ -4,6 +4,7 @@ import dev.moefrontier.harness.calib.LayerStats;
 import dev.moefrontier.harness.calib.Statistic;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.Compressor;
+import dev.moefrontier.harness.compress.Decisions;
 import dev.moefrontier.harness.compress.LayerPlan;
 import dev.moefrontier.harness.compress.OptionSpec;
 import dev.moefrontier.harness.compress.Options;
@@ -67,7 +68,9 @@ public final class HcSmoeCompressor implements Compressor {
     }
 
     /** Per expert, the representative of its cluster, after clustering down to {@code k} clusters. */
-    static int[] cluster(double[][] x, int k, String linkage) {
+    static int[] cluster(double[][] raw, int k, String linkage) {
+        // Mean outputs are model statistics: every later comparison runs on their §10 grid values.
+        double[][] x = Decisions.snap(raw, Decisions.MODEL_VALUES);
         int e = x.length;
         double[][] d = new double[e][e];
         for (int i = 0; i < e; i++) {

@@ -4,6 +4,7 @@ import dev.moefrontier.harness.calib.LayerStats;
 import dev.moefrontier.harness.calib.Statistic;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.Compressor;
+import dev.moefrontier.harness.compress.Decisions;
 import dev.moefrontier.harness.compress.LayerPlan;
 import dev.moefrontier.harness.compress.OptionSpec;
 import dev.moefrontier.harness.compress.Options;
@@ -81,18 +82,13 @@ public final class MSmoeCompressor implements Compressor {
             if (dominant[i]) {
                 continue;
             }
-            int best = -1;
-            double bestSim = Double.NEGATIVE_INFINITY;
-            for (int r = 0; r < k; r++) { // cores in usage order: the first maximum wins
+            double[] sim = new double[k];
+            for (int r = 0; r < k; r++) { // cores in usage order
                 int d = byUsage[r];
                 double denom = Math.sqrt(s.gram(i, i) * s.gram(d, d));
-                double sim = denom > 0 ? s.gram(i, d) / denom : 0;
-                if (sim > bestSim) {
-                    bestSim = sim;
-                    best = d;
-                }
+                sim[r] = denom > 0 ? s.gram(i, d) / denom : 0;
             }
-            group[i] = best;
+            group[i] = byUsage[Decisions.argmax(sim, Decisions.MODEL_VALUES)]; // §10 grid; the first (more-used) core wins a tie
         }
         return group;
     }

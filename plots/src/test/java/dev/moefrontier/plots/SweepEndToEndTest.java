@@ -258,10 +258,46 @@ class SweepEndToEndTest {
         f.set(10, Double.toString(Double.parseDouble(f.get(10)) - 0.2)); // value column
         lines.set(i, Csv.row(f.toArray()).stripTrailing());
         Files.write(bad.resolve("frontier.csv"), lines);
+        Files.copy(run.resolve("plans.jsonl"), bad.resolve("plans.jsonl"));
+        Files.copy(run.resolve("manifest.json"), bad.resolve("manifest.json"));
         Cli.Result r = Cli.run("check", bad.toString(), "--against", CI_REFERENCE.toString());
         assertEquals(1, r.status(), r.out());
         assertTrue(r.out().contains("WORSE") && r.out().contains("reap") && r.out().contains("mini_mc acc"), r.out());
         assertTrue(r.out().contains("REGRESSION: 1 of"), r.out());
+    }
+
+    @Test
+    void checkReportsAChangedPlanAsPlanChangedAndSkipsItsValues() throws IOException {
+        Path changed = tmp.resolve("plan-changed");
+        Files.createDirectories(changed);
+        Files.copy(run.resolve("manifest.json"), changed.resolve("manifest.json"));
+        // The reap cell at r=0.25 on olmoe-mini keeps expert 99 instead of its first kept expert, and scores far worse.
+        List<String> plans = new ArrayList<>(Files.readAllLines(run.resolve("plans.jsonl")));
+        int p = 0;
+        while (!(plans.get(p).contains("\"backbone\":\"olmoe-mini\",\"compressor\":\"reap\"") && plans.get(p).contains("\"ratio\":\"0.25\""))) {
+            p++;
+        }
+        JsonObject rec = JsonParser.parseString(plans.get(p)).getAsJsonObject();
+        rec.addProperty("fingerprint", "0000000000000000");
+        JsonObject layer0 = rec.getAsJsonArray("layers").get(0).getAsJsonObject();
+        int first = layer0.getAsJsonArray("kept").get(0).getAsInt();
+        layer0.getAsJsonArray("kept").set(0, new com.google.gson.JsonPrimitive(99));
+        plans.set(p, rec.toString());
+        Files.write(changed.resolve("plans.jsonl"), plans);
+        List<String> lines = new ArrayList<>(Files.readAllLines(run.resolve("frontier.csv")));
+        for (int i = 1; i < lines.size(); i++) {
+            List<String> f = new ArrayList<>(Csv.fields(lines.get(i)));
+            if (f.get(0).equals("olmoe-mini") && f.get(1).equals("reap") && f.get(3).equals("0.25") && f.get(9).equals("acc")) {
+                f.set(10, "0.01");
+                lines.set(i, Csv.row(f.toArray()).stripTrailing());
+            }
+        }
+        Files.write(changed.resolve("frontier.csv"), lines);
+        Cli.Result r = Cli.run("check", changed.toString(), "--against", CI_REFERENCE.toString());
+        assertEquals(1, r.status(), "the CI reference is reproducible-mode: a plan change fails by default\n" + r.out());
+        assertTrue(r.out().contains("PLAN CHANGED olmoe-mini | reap | r=0.25: layer 0: kept -[" + first + "] +[99]"), r.out());
+        assertFalse(r.out().contains("WORSE"), "values of the changed plan are not compared: " + r.out());
+        assertEquals(0, Cli.run("check", changed.toString(), "--against", CI_REFERENCE.toString(), "--plan-changes", "warn").status());
     }
 
     @Test

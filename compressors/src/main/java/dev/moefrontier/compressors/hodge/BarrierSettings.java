@@ -11,7 +11,7 @@ package dev.moefrontier.compressors.hodge;
  */
 public record BarrierSettings(MergeBarriers.Mode mode, int maxTokens, int triangleCap, long candidateSeed, int batchTokens) {
     /** Bump when barrier semantics change: cached barriers are then recomputed. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2; // 2: candidate triangles on the §10 barrier grid
 
     /** A cache-key fragment. */
     String key() {

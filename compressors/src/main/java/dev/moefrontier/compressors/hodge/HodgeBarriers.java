@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParser;
 import dev.moefrontier.harness.calib.Calibrator;
 import dev.moefrontier.harness.compress.CompressionContext;
+import dev.moefrontier.harness.compress.Decisions;
 import dev.moefrontier.harness.util.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -57,7 +58,8 @@ public final class HodgeBarriers {
     /** Pairs, then candidate triangles from them, then triplets, for one layer. */
     public static LayerBarriers compute(MergeBarriers mb, int layer, int experts, BarrierSettings s) {
         double[][] pairs = mb.pairMatrix(layer, experts);
-        int[][] cands = Candidates.triangles(pairs, s.triangleCap(), s.candidateSeed());
+        // Candidates are a decision on computed barriers: taken on the §10 grid, like every later step.
+        int[][] cands = Candidates.triangles(Decisions.snap(pairs, Decisions.BARRIERS), s.triangleCap(), s.candidateSeed());
         double[] trip = cands.length == 0 ? new double[0]
                 : mb.compute(layer, java.util.Arrays.asList(cands), "barriers L" + layer + " triplets");
         return new LayerBarriers(layer, pairs, cands, trip);

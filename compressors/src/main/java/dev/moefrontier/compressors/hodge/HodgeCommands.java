@@ -143,7 +143,9 @@ public final class HodgeCommands implements CliExtension {
     @Command(name = "barriers", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Measure merge barriers of one MoE layer and write them as 'frontier hodge' input.",
                 "Pair barriers of every expert pair, candidate triangles (3-cliques below the median pair barrier, capped),",
-                "their triplet barriers, REAP saliency, and keep = the experts kept at --ratio."})
+                "their triplet barriers, REAP saliency, and keep = the experts kept at --ratio. Values are rounded to the",
+                "decision grids of methods.md section 10 (barriers 1e-5, triplets 1e-4, saliency 1e-6 of the largest value),",
+                "as the compressor uses them, so 'frontier hodge' on this file selects exactly what hodgecover does."})
     static final class Barriers implements Callable<Integer> {
         @Option(names = "--model", required = true, paramLabel = "DIR")
         Path model;

@@ -102,6 +102,7 @@ public class HodgeCoverCompressor implements Compressor {
         StringBuilder betti = new StringBuilder();
         StringBuilder harm = new StringBuilder();
         StringBuilder balance = new StringBuilder();
+        Map<Integer, Double> margins = new LinkedHashMap<>();
         for (Map.Entry<Integer, LayerBarriers> en : barriers.entrySet()) {
             int l = en.getKey();
             HodgeResult r = HodgeCover.run(en.getValue().input(saliency(ctx.stats().layer(l)), keep), params);
@@ -110,6 +111,7 @@ public class HodgeCoverCompressor implements Compressor {
                 target[x] = r.selection().redirect().getOrDefault(x, x);
             }
             layers.add(LayerPlan.of(l, e, r.selection().selected(), target, List.of()));
+            margins.put(l, r.selection().margin());
             String sep = tau.length() == 0 ? "" : ";";
             tau.append(sep).append(l).append(':').append(r.filtration().tauStar());
             betti.append(sep).append(l).append(':').append(r.filtration().betti1());
@@ -121,7 +123,7 @@ public class HodgeCoverCompressor implements Compressor {
         info.put("betti1", betti.toString());
         info.put("harmonic_energy_fraction", harm.toString());
         info.put("balance", balance.toString());
-        return new PruningPlan(name, options.asMap(), ratio, PruningPlan.Mode.REDIRECT, layers, null, info);
+        return new PruningPlan(name, options.asMap(), ratio, PruningPlan.Mode.REDIRECT, layers, null, info).withMargins(margins);
     }
 
     /** §4.9: λt = 0. */

@@ -16,8 +16,10 @@ public final class HodgeSelection {
      * @param criticalFaces T*, as indices into K's faces, in rank order
      * @param selected kept experts in the order the greedy chose them
      * @param redirect pruned expert → survivor
+     * @param margin the narrowest greedy decision: min over steps of (best − runner-up) / max(|best|, |runner-up|);
+     *     0 when a step was decided by the index rule, NaN when no step had a runner-up
      */
-    public record Result(int[] criticalEdges, int[] criticalFaces, int[] selected, Map<Integer, Integer> redirect) {}
+    public record Result(int[] criticalEdges, int[] criticalFaces, int[] selected, Map<Integer, Integer> redirect, double margin) {}
 
     private HodgeSelection() {}
 
@@ -53,6 +55,7 @@ public final class HodgeSelection {
         boolean[] edgeHit = new boolean[critE.length];
         boolean[] faceHit = new boolean[critT.length];
         int[] selected = new int[in.keep()];
+        double margin = Double.NaN;
         for (int s = 0; s < in.keep(); s++) {
             boolean[] allowed = new boolean[n];
             boolean anyAllowed = false;
@@ -62,6 +65,7 @@ public final class HodgeSelection {
             }
             int best = -1;
             double bestGain = 0;
+            double runnerUp = Double.NEGATIVE_INFINITY;
             for (int i = 0; i < n; i++) {
                 if (inS[i] || (anyAllowed && !allowed[i])) {
                     continue; // the veto yields only when no other candidate is left
@@ -83,10 +87,16 @@ public final class HodgeSelection {
                 double gain = sal[i] + (critE.length == 0 ? 0 : params.lambdaE() * newE / critE.length)
                         + (critT.length == 0 ? 0 : lambdaT * newT / critT.length);
                 if (best < 0 || gain > bestGain + 1e-12) {
+                    if (best >= 0) {
+                        runnerUp = bestGain;
+                    }
                     best = i;
                     bestGain = gain;
+                } else {
+                    runnerUp = Math.max(runnerUp, gain);
                 }
             }
+            margin = narrower(margin, bestGain, runnerUp);
             inS[best] = true;
             selected[s] = best;
             for (int c = 0; c < critE.length; c++) {
@@ -98,7 +108,17 @@ public final class HodgeSelection {
                 faceHit[c] |= f[0] == best || f[1] == best || f[2] == best;
             }
         }
-        return new Result(critE, critT, selected, redirect(in, params, edges, harm, normB, inS));
+        return new Result(critE, critT, selected, redirect(in, params, edges, harm, normB, inS), margin);
+    }
+
+    /** The smaller of {@code margin} and the relative gap between a winner and its runner-up (none: unchanged). */
+    static double narrower(double margin, double best, double runnerUp) {
+        if (runnerUp == Double.NEGATIVE_INFINITY) {
+            return margin;
+        }
+        double scale = Math.max(Math.abs(best), Math.abs(runnerUp));
+        double m = scale == 0 ? 0 : Math.abs(best - runnerUp) / scale;
+        return Double.isNaN(margin) ? m : Math.min(margin, m);
     }
 
     /** Whether adding i would put all three vertices of some T* face in S. */
@@ -153,6 +173,7 @@ public final class HodgeSelection {
             target[i] = i;
         }
         int alive = n;
+        double margin = Double.NaN;
         while (alive > in.keep()) {
             int[] survivors = java.util.stream.IntStream.range(0, n).filter(i -> inS[i]).toArray();
             double[] nearest = new double[survivors.length];
@@ -182,6 +203,13 @@ public final class HodgeSelection {
                     pick = s; // equal saliency keeps the lower index (already first)
                 }
             }
+            double runnerUp = Double.NEGATIVE_INFINITY;
+            for (int s = 0; s < survivors.length; s++) {
+                if (s != pick) {
+                    runnerUp = Math.max(runnerUp, -nearest[s]); // gains are negated nearest barriers
+                }
+            }
+            margin = narrower(margin, -nearest[pick], runnerUp);
             int i = survivors[pick];
             inS[i] = false;
             target[i] = partner[pick];
@@ -198,6 +226,6 @@ public final class HodgeSelection {
             }
         }
         int[] selected = java.util.stream.IntStream.range(0, n).filter(i -> inS[i]).toArray();
-        return new Result(critE, critT, selected, red);
+        return new Result(critE, critT, selected, red, margin);
     }
 }

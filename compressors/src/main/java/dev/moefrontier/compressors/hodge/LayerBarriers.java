@@ -2,6 +2,7 @@ package dev.moefrontier.compressors.hodge;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.moefrontier.harness.compress.Decisions;
 
 /**
  * The barriers of one MoE layer: all pairs, the candidate triangles (methods.md §4.3) and their triplet barriers.
@@ -13,9 +14,19 @@ import com.google.gson.JsonObject;
  */
 public record LayerBarriers(int layer, double[][] pairs, int[][] candidates, double[] triplets) {
 
-    /** The {@code frontier hodge} input for these barriers. */
+    /**
+     * The {@code frontier hodge} input for these barriers, with every model-computed value rounded to its decision grid
+     * (methods.md §10: pair barriers on {@link Decisions#BARRIERS}, triplets on {@link Decisions#TRIPLETS}, saliency on
+     * {@link Decisions#MODEL_VALUES}); the selection then runs in deterministic Java arithmetic on these values.
+     */
     public HodgeInput input(double[] saliency, int keep) {
-        return new HodgeInput(pairs, candidates, triplets, saliency, keep);
+        return new HodgeInput(snappedPairs(), candidates, Decisions.snap(triplets, Decisions.TRIPLETS),
+                Decisions.snap(saliency, Decisions.MODEL_VALUES), keep);
+    }
+
+    /** The pair barriers on their decision grid (candidate triangles are chosen on these). */
+    public double[][] snappedPairs() {
+        return Decisions.snap(pairs, Decisions.BARRIERS);
     }
 
     JsonObject toJson() {

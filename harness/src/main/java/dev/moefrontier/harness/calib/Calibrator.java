@@ -4,6 +4,7 @@ import dev.moefrontier.harness.model.ModelPatch;
 import dev.moefrontier.harness.model.ModelWeights;
 import dev.moefrontier.harness.model.MoeTransformer;
 import dev.moefrontier.harness.model.TokenBatch;
+import dev.moefrontier.harness.runtime.Numerics;
 import dev.moefrontier.harness.util.Progress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -58,11 +59,12 @@ public final class Calibrator {
         return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "moe-frontier");
     }
 
-    /** The cache key of a checkpoint and calibration spec. */
+    /** The cache key of a checkpoint and calibration spec, under the numerics in force (statistics depend on them). */
     public static String key(String fingerprint, CalibrationSpec spec) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update((fingerprint + "|" + spec.describe() + "|v" + CalibrationStats.VERSION).getBytes(StandardCharsets.UTF_8));
+            md.update((fingerprint + "|" + spec.describe() + "|v" + CalibrationStats.VERSION + "|" + Numerics.cacheKey())
+                    .getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(md.digest()).substring(0, 24);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

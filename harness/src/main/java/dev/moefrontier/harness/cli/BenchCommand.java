@@ -47,7 +47,7 @@ final class BenchCommand implements Runnable {
 
     /** Best-of-n GFLOP/s of an n×n×n float32 matmul on {@code device}. */
     static double matmulGflops(Device device, int n, int reps) {
-        try (NDManager m = NDManager.newBaseManager(device, "PyTorch")) {
+        try (NDManager m = dev.moefrontier.harness.runtime.Engines.manager(device)) {
             NDArray a = m.randomNormal(new Shape(n, n));
             NDArray b = m.randomNormal(new Shape(n, n));
             a.matMul(b).toFloatArray(); // warm-up
@@ -150,14 +150,33 @@ final class BenchCommand implements Runnable {
         @Option(names = "--reps", defaultValue = "3", description = "Timed forwards (best is reported). Default: ${DEFAULT-VALUE}.")
         int reps;
 
+        @Option(names = "--numerics-compare", paramLabel = "ROUNDS", arity = "0..1", fallbackValue = "3",
+                description = "Measure the cost of the reproducible numerics: run the forward in fresh JVMs, reproducible and fast"
+                        + " alternately for ROUNDS rounds (default 3), and print both medians and their ratio.")
+        Integer compareRounds;
+
         @Mixin
         RuntimeOptions runtime;
 
         @Override
-        public Integer call() throws IOException {
-            Device device = runtime.device();
+        public Integer call() throws Exception {
             Path dir = model;
             Path tmp = null;
+            if (compareRounds != null) {
+                try {
+                    if (dir == null) {
+                        tmp = Files.createTempDirectory("frontier-bench");
+                        dir = tmp.resolve("olmoe-synthetic");
+                        SyntheticCheckpoint.of("olmoe").layers(layers).hidden(hidden).heads(heads, heads, headDim)
+                                .experts(experts, topk, intermediate).vocab(vocab).seed(1).write(dir);
+                    }
+                    compareNumerics(dir);
+                } finally {
+                    deleteTree(tmp);
+                }
+                return 0;
+            }
+            Device device = runtime.device();
             try {
                 if (dir == null) {
                     tmp = Files.createTempDirectory("frontier-bench");
@@ -201,6 +220,49 @@ final class BenchCommand implements Runnable {
                 deleteTree(tmp);
             }
             return 0;
+        }
+
+        /** Alternating child-JVM forwards in both numerics modes; prints medians and the reproducible/fast ratio. */
+        private void compareNumerics(Path dir) throws IOException, InterruptedException {
+            java.util.Map<String, List<Double>> tps = new java.util.LinkedHashMap<>();
+            java.util.Map<String, List<Double>> roof = new java.util.LinkedHashMap<>();
+            for (int round = 0; round < compareRounds; round++) {
+                for (String mode : List.of("reproducible", "fast")) {
+                    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                            System.getProperty("java.class.path"), Main.class.getName(), "bench", "forward", "--model", dir.toString(),
+                            "--numerics", mode, "--batch", Integer.toString(batch), "--seq-len", Integer.toString(seqLen), "--reps",
+                            Integer.toString(reps)));
+                    ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);
+                    pb.environment().put("DJL_OFFLINE", "true");
+                    pb.environment().put("OPT_OUT_TRACKING", "true");
+                    Process p = pb.start();
+                    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    if (p.waitFor() != 0) {
+                        throw new IllegalStateException("bench forward --numerics " + mode + " failed: " + out);
+                    }
+                    java.util.regex.Matcher t = java.util.regex.Pattern.compile(": ([0-9.]+) tokens/s").matcher(out);
+                    java.util.regex.Matcher g = java.util.regex.Pattern.compile("matmul: ([0-9.]+) GFLOP/s").matcher(out);
+                    if (!t.find() || !g.find()) {
+                        throw new IllegalStateException("unexpected bench output: " + out);
+                    }
+                    tps.computeIfAbsent(mode, k -> new ArrayList<>()).add(Double.parseDouble(t.group(1)));
+                    roof.computeIfAbsent(mode, k -> new ArrayList<>()).add(Double.parseDouble(g.group(1)));
+                    System.out.printf("round %d %-13s %8.0f tokens/s   matmul %6.1f GFLOP/s%n", round + 1, mode, Double.parseDouble(t.group(1)),
+                            Double.parseDouble(g.group(1)));
+                }
+            }
+            double rt = median(tps.get("reproducible"));
+            double ft = median(tps.get("fast"));
+            System.out.printf("median       reproducible %.0f tokens/s, fast %.0f tokens/s: reproducible/fast = %.2f%n", rt, ft, rt / ft);
+            System.out.printf("matmul       reproducible %.1f GFLOP/s, fast %.1f GFLOP/s: reproducible/fast = %.2f%n",
+                    median(roof.get("reproducible")), median(roof.get("fast")), median(roof.get("reproducible")) / median(roof.get("fast")));
+        }
+
+        private static double median(List<Double> v) {
+            List<Double> s = new ArrayList<>(v);
+            java.util.Collections.sort(s);
+            int n = s.size();
+            return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
         }
 
         private static void run(MoeTransformer m, TokenBatch tb) {
@@ -411,7 +473,7 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() {
             Engines.pytorch();
-            try (NDManager warm = NDManager.newBaseManager()) {
+            try (NDManager warm = Engines.manager(ai.djl.Device.cpu())) {
                 warm.ones(new Shape(4, 4)).matMul(warm.ones(new Shape(4, 4))).toFloatArray(); // load natives first
             }
             long before = Memory.rss();
@@ -420,7 +482,7 @@ final class BenchCommand implements Runnable {
             ModelWeights.Residency r = residency.equals("stream") ? ModelWeights.Residency.STREAM : ModelWeights.Residency.RESIDENT;
             float checksum = 0;
             try (MoeTransformer m = MoeTransformer.builder().setPath(model).optResidency(r).build();
-                    NDManager nd = NDManager.newBaseManager()) {
+                    NDManager nd = Engines.manager(ai.djl.Device.cpu())) {
                 int[] ids = new Random(1).ints(64, 0, m.config().vocabSize()).toArray();
                 float[] logits = m.logits(ids, ForwardObserver.NONE, nd).toFloatArray();
                 for (float f : logits) {

@@ -80,7 +80,7 @@ final class CompressCommand implements Callable<Integer> {
             if (forced != null) {
                 plan = plan.withMode(forced);
             }
-            Map<String, String> prov = new LinkedHashMap<>(Provenance.basic());
+            Map<String, String> prov = new LinkedHashMap<>(Provenance.withNumerics());
             prov.put("command", "compress --compressor " + compressor + " --ratio " + ratio);
             prov.put("calibration", ctx.hasData() ? ctx.data().spec().describe() : "none");
             prov.put("seed", Long.toString(calibration.seed()));

@@ -12,6 +12,8 @@ import dev.moefrontier.harness.model.ForwardDump;
 import dev.moefrontier.harness.model.InputsFile;
 import dev.moefrontier.harness.model.MoeTransformer;
 import dev.moefrontier.harness.runtime.Engines;
+import dev.moefrontier.harness.runtime.NumericEnvironment;
+import dev.moefrontier.harness.runtime.Numerics;
 import dev.moefrontier.harness.util.Provenance;
 import java.nio.file.Path;
 import java.util.Map;
@@ -21,14 +23,25 @@ import picocli.CommandLine.Command;
 /** {@code frontier doctor}. */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {
-            "Check the installation (Java, DJL, PyTorch, devices, threads, a golden forward).",
+            "Check the installation (Java, DJL, PyTorch, numerics, devices, threads, a golden forward).",
             "Prints Java, DJL and PyTorch versions, devices, thread counts and the cache directory, times a matmul,",
-            "and checks a forward of the bundled tiny model against its golden outputs (exit 1 if it differs)."
+            "shows the numerics in force (ATen kernels, MKL branch, threads) with a canary hash of fixed kernels, and checks a",
+            "forward of the bundled tiny model against its golden outputs. Exit 1 if the forward differs, or if the canary of",
+            "the reproducible mode differs from the references' value."
         })
 final class DoctorCommand implements Callable<Integer> {
+    @picocli.CommandLine.Option(names = "--numerics-json",
+            description = "Print only the numeric environment in force, as JSON (what runs record), and exit.")
+    boolean numericsJson;
+
     @Override
     public Integer call() {
         Engine e = Engines.pytorch();
+        if (numericsJson) {
+            System.out.println(new com.google.gson.GsonBuilder().setPrettyPrinting().serializeNulls().create()
+                    .toJson(Numerics.environment().toJson()));
+            return 0;
+        }
         Runtime rt = Runtime.getRuntime();
         row("MoE Frontier", Provenance.version() + " (git " + Provenance.gitCommit() + ")");
         row("Java", System.getProperty("java.version") + " " + System.getProperty("java.vendor") + ", max heap "
@@ -40,8 +53,21 @@ final class DoctorCommand implements Callable<Integer> {
         row("Devices", "cpu" + (e.getGpuCount() > 0 ? ", " + e.getGpuCount() + " GPU(s)" : " (no GPU visible)"));
         row("Threads", "intra-op " + JniUtils.getNumThreads() + ", inter-op " + JniUtils.getNumInteropThreads()
                 + " (" + rt.availableProcessors() + " cores available)");
+        NumericEnvironment ne = Numerics.environment();
+        row("Numerics", ne.mode().id() + ": ATen " + ne.atenCapability() + " kernels (CPU offers " + ne.cpuIsa() + "), MKL CBWR "
+                + ne.mklBranch() + ", " + ne.intraOpThreads() + " intra-op threads, deterministic algorithms "
+                + (Boolean.TRUE.equals(ne.deterministicAlgorithms()) ? "on" : "off"));
+        row("CPU", ne.cpuModel() + " (" + ne.cpuVendor() + ")");
+        row("BLAS", String.valueOf(ne.toMap().get("blas")) + "; oneDNN " + ne.onednnVersion());
+        if (!ne.overridden().isEmpty()) {
+            row("Overridden", ne.overridden().toString() + " (by the reproducible mode)");
+        }
+        boolean canaryOk = ne.mode() == Numerics.Mode.FAST || ne.matchesReference();
+        row("Canary", ne.canary() + (ne.mode() == Numerics.Mode.FAST ? " (fast mode: machine-dependent)"
+                : ne.matchesReference() ? " (matches the references' reproducible value)"
+                        : " (DIFFERS from the references' " + NumericEnvironment.REFERENCE_CANARY + ": results here may not match them)"));
         row("Cache", ai.djl.util.Utils.getEngineCacheDir().toString());
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = Engines.manager(ai.djl.Device.cpu())) {
             NDArray a = m.randomNormal(new Shape(512, 512));
             a.matMul(a).toFloatArray();
             long t0 = System.nanoTime();
@@ -67,7 +93,7 @@ final class DoctorCommand implements Callable<Integer> {
         }
         boolean ok = worst <= 2e-4;
         row("Conformance", String.format("tiny OLMoE vs golden forward: max |diff| %.2g %s", worst, ok ? "(OK)" : "(FAILED, tolerance 2e-4)"));
-        return ok ? 0 : 1;
+        return ok && canaryOk ? 0 : 1;
     }
 
     private static void row(String k, String v) {

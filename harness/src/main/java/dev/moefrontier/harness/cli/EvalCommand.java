@@ -2,6 +2,7 @@ package dev.moefrontier.harness.cli;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import dev.moefrontier.harness.calib.Calibrator;
 import dev.moefrontier.harness.compress.Options;
 import dev.moefrontier.harness.compress.PlanExporter;
 import dev.moefrontier.harness.eval.EvalContext;
@@ -10,7 +11,6 @@ import dev.moefrontier.harness.eval.Evaluator;
 import dev.moefrontier.harness.eval.LmEvalResults;
 import dev.moefrontier.harness.eval.ResponseCache;
 import dev.moefrontier.harness.eval.Suite;
-import dev.moefrontier.harness.calib.Calibrator;
 import dev.moefrontier.harness.model.ModelPatch;
 import dev.moefrontier.harness.model.MoeTransformer;
 import dev.moefrontier.harness.registry.Registry;
@@ -120,7 +120,7 @@ final class EvalCommand implements Callable<Integer> {
                             results.stream().map(Evaluation::task).filter(Suite.DS_AVG::contains).toList()));
                 }
                 AtomicFiles.writeString(out, new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
-                        .toJson(LmEvalResults.render(results, config(m, ctx), Provenance.basic())) + "\n");
+                        .toJson(LmEvalResults.render(results, config(m, ctx), Provenance.withNumerics())) + "\n");
             }
         }
         System.out.println("wrote " + out);

@@ -2,8 +2,8 @@ package dev.moefrontier.harness.cli;
 
 import dev.moefrontier.harness.compress.PlanExporter;
 import dev.moefrontier.harness.model.ForwardDump;
-import dev.moefrontier.harness.model.ModelPatch;
 import dev.moefrontier.harness.model.InputsFile;
+import dev.moefrontier.harness.model.ModelPatch;
 import dev.moefrontier.harness.model.MoeTransformer;
 import dev.moefrontier.harness.util.Provenance;
 import java.nio.file.Files;
@@ -51,7 +51,7 @@ final class ForwardCommand implements Callable<Integer> {
                 System.err.println("note: applying the redirect plan of " + model.resolve(PlanExporter.PLAN_FILE));
             }
             Map<String, ForwardDump.Tensor> dump = ForwardDump.run(m, seqs, patch);
-            Map<String, String> meta = new LinkedHashMap<>(Provenance.basic());
+            Map<String, String> meta = new LinkedHashMap<>(Provenance.withNumerics());
             meta.put("model", model.toAbsolutePath().toString());
             meta.put("model_type", m.config().modelType());
             meta.put("checkpoint_fingerprint", m.checkpoint().fingerprint());

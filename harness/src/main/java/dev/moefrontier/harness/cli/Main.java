@@ -2,14 +2,15 @@ package dev.moefrontier.harness.cli;
 
 import dev.moefrontier.harness.io.CheckpointException;
 import dev.moefrontier.harness.runtime.Engines;
+import dev.moefrontier.harness.runtime.Numerics;
 import dev.moefrontier.harness.util.Provenance;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.ServiceLoader;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
+import picocli.CommandLine;
 
 /** {@code frontier}: the MoE Frontier command line. */
 @Command(name = "frontier",
@@ -74,6 +75,14 @@ public final class Main implements Runnable {
         dev.moefrontier.harness.util.Progress.quiet(q);
     }
 
+    @Option(names = "--numerics", scope = ScopeType.INHERIT, paramLabel = "MODE",
+            description = "reproducible (default: pinned ATen kernels, MKL branch and threads, the same bits on every x86-64"
+                    + " CPU with AVX2) or fast (the machine's fastest kernels and all cores; last bits machine-dependent)."
+                    + " Also -Dfrontier.numerics or $FRONTIER_NUMERICS.")
+    void numerics(Numerics.Mode mode) {
+        Numerics.request(mode);
+    }
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -97,6 +106,8 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         Main main = new Main();
         CommandLine cl = new CommandLine(main);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionStrategy(Main::executeChecked);
         for (CliExtension ext : ServiceLoader.load(CliExtension.class, Thread.currentThread().getContextClassLoader())) {
             for (Object cmd : ext.commands()) {
                 cl.addSubcommand(cmd);
@@ -119,11 +130,28 @@ public final class Main implements Runnable {
         return cl;
     }
 
+    /** Checks option combinations that span mixins before the command runs, then runs it. */
+    private static int executeChecked(CommandLine.ParseResult parsed) {
+        CommandLine.ParseResult leaf = parsed;
+        while (leaf.hasSubcommand()) {
+            leaf = leaf.subcommand();
+        }
+        if (leaf.hasMatchedOption("--threads")) {
+            Integer t = leaf.matchedOptionValue("--threads", null);
+            try {
+                Engines.threads(t, null); // refuses counts the numerics mode does not allow, naming the option
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(leaf.commandSpec().commandLine(), e.getMessage());
+            }
+        }
+        return new CommandLine.RunLast().execute(parsed);
+    }
+
     /** Errors about the user's input, whose message says everything. */
     private static boolean expected(Throwable ex) {
         return ex instanceof CheckpointException || ex instanceof IllegalArgumentException
                 || ex instanceof UncheckedIOException || ex instanceof java.io.IOException
-                || ex instanceof UserError;
+                || ex instanceof UserError || ex instanceof dev.moefrontier.harness.runtime.NumericsException;
     }
 
     private static String message(Throwable ex) {

@@ -14,7 +14,8 @@ public final class RuntimeOptions {
     String device;
 
     @Option(names = "--threads", paramLabel = "N",
-            description = "PyTorch intra-op threads (default: PyTorch's choice, usually the core count).")
+            description = "PyTorch intra-op threads: fixed at 2 by the reproducible numerics; with --numerics fast, default"
+                    + " PyTorch's choice (usually the core count).")
     Integer threads;
 
     @Option(names = "--residency", defaultValue = "auto", paramLabel = "MODE",

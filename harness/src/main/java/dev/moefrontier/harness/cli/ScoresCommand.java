@@ -1,5 +1,6 @@
 package dev.moefrontier.harness.cli;
 
+import com.google.gson.GsonBuilder;
 import dev.moefrontier.harness.calib.LayerStats;
 import dev.moefrontier.harness.calib.Statistic;
 import dev.moefrontier.harness.compress.CompressionContext;
@@ -10,7 +11,6 @@ import dev.moefrontier.harness.compress.Options;
 import dev.moefrontier.harness.model.MoeTransformer;
 import dev.moefrontier.harness.util.AtomicFiles;
 import dev.moefrontier.harness.util.Provenance;
-import com.google.gson.GsonBuilder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -94,7 +94,7 @@ final class ScoresCommand implements Callable<Integer> {
                     }
                 }
             }
-            Map<String, String> prov = new LinkedHashMap<>(Provenance.basic());
+            Map<String, String> prov = new LinkedHashMap<>(Provenance.withNumerics());
             prov.put("model", model.toAbsolutePath().toString());
             prov.put("checkpoint_fingerprint", m.checkpoint().fingerprint());
             prov.put("calibration", ctx.hasData() ? ctx.data().spec().describe() : "none");

@@ -20,13 +20,15 @@ public interface ExpertScorer extends Compressor {
         int m = ctx.pruneCount(ratio);
         int e = ctx.config().moe().numExperts();
         List<LayerPlan> layers = new ArrayList<>();
+        Map<Integer, Double> margins = new LinkedHashMap<>();
         for (Map.Entry<Integer, double[]> s : scores(ctx, options).entrySet()) {
-            int[] order = pruneOrder(s.getValue());
+            int[] order = pruneOrder(s.getKey(), s.getValue());
             layers.add(LayerPlan.keep(s.getKey(), e, java.util.Arrays.copyOfRange(order, m, e)));
+            margins.put(s.getKey(), Decisions.splitMargin(s.getValue(), order, m, Decisions.MODEL_VALUES));
         }
         Map<String, String> info = new LinkedHashMap<>();
         info.put("pruned_per_layer", Integer.toString(m));
-        return new PruningPlan(name(), options.asMap(), ratio, PruningPlan.Mode.DROP, layers, null, info);
+        return new PruningPlan(name(), options.asMap(), ratio, PruningPlan.Mode.DROP, layers, null, info).withMargins(margins);
     }
 
     /** True when the highest scores are pruned (AIMER), false when the lowest are. */
@@ -35,23 +37,21 @@ public interface ExpertScorer extends Compressor {
     }
 
     /**
-     * Experts in pruning order: the first {@code m} are pruned at {@code m} pruned experts. Ties: the lower expert index
-     * is pruned first (methods.md §3).
+     * Experts in pruning order: the first {@code m} are pruned at {@code m} pruned experts. Scores are compared on the
+     * grid of methods.md §10 ({@link Decisions#MODEL_VALUES}); ties: the lower expert index is pruned first (§3).
      */
     default int[] pruneOrder(double[] scores) {
-        Integer[] order = new Integer[scores.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
+        return prunesHighest() ? Decisions.descending(scores, Decisions.MODEL_VALUES) : Decisions.ascending(scores, Decisions.MODEL_VALUES);
+    }
+
+    /** {@link #pruneOrder(double[])}, naming the layer when a score is not finite. */
+    default int[] pruneOrder(int layer, double[] scores) {
+        for (int x = 0; x < scores.length; x++) {
+            if (!Double.isFinite(scores[x])) {
+                throw new IllegalArgumentException(name() + ": score of layer " + layer + " expert " + x + " is " + scores[x]
+                        + " (non-finite statistics or weights); no plan is made from it");
+            }
         }
-        boolean highest = prunesHighest();
-        java.util.Arrays.sort(order, (a, b) -> {
-            int c = highest ? Double.compare(scores[b], scores[a]) : Double.compare(scores[a], scores[b]);
-            return c != 0 ? c : Integer.compare(a, b);
-        });
-        int[] out = new int[order.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = order[i];
-        }
-        return out;
+        return pruneOrder(scores);
     }
 }

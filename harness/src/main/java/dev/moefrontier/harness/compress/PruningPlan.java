@@ -34,6 +34,7 @@ public final class PruningPlan {
     private final Map<Integer, LayerPlan> layers;
     private final MaskSpec maskSpec;
     private final Map<String, String> info;
+    private final Map<Integer, Double> margins;
 
     public PruningPlan(String compressor, Map<String, String> options, double ratio, Mode mode, List<LayerPlan> layers,
             MaskSpec maskSpec, Map<String, String> info) {
@@ -50,6 +51,38 @@ public final class PruningPlan {
         this.layers = Collections.unmodifiableMap(m);
         this.maskSpec = maskSpec;
         this.info = Collections.unmodifiableMap(new LinkedHashMap<>(info));
+        this.margins = Map.of();
+    }
+
+    private PruningPlan(PruningPlan p, Map<Integer, Double> margins) {
+        this.compressor = p.compressor;
+        this.options = p.options;
+        this.ratio = p.ratio;
+        this.mode = p.mode;
+        this.layers = p.layers;
+        this.maskSpec = p.maskSpec;
+        this.info = p.info;
+        Map<Integer, Double> m = new TreeMap<>();
+        margins.forEach((l, v) -> {
+            if (v != null && !v.isNaN()) {
+                m.put(l, v);
+            }
+        });
+        this.margins = Collections.unmodifiableMap(m);
+    }
+
+    /**
+     * The same plan with per-layer decision margins: how far the deciding values were from a different decision, as a
+     * fraction of the largest value compared (methods.md §10; 0 = decided by the index rule). Reported by
+     * {@code frontier check} when a plan changes.
+     */
+    public PruningPlan withMargins(Map<Integer, Double> m) {
+        return new PruningPlan(this, m);
+    }
+
+    /** Per-layer decision margins (empty when the compressor records none). */
+    public Map<Integer, Double> margins() {
+        return margins;
     }
 
     public String compressor() {
@@ -93,12 +126,12 @@ public final class PruningPlan {
             MaskSpec spec, Map<String, String> moreInfo) {
         Map<String, String> i = new LinkedHashMap<>(info);
         i.putAll(moreInfo);
-        return new PruningPlan(compressorName, opts, newRatio, mode, newLayers, spec, i);
+        return new PruningPlan(compressorName, opts, newRatio, mode, newLayers, spec, i).withMargins(margins);
     }
 
     /** The same plan run with another {@link Mode}. */
     public PruningPlan withMode(Mode m) {
-        return new PruningPlan(compressor, options, ratio, m, layers(), maskSpec, info);
+        return new PruningPlan(compressor, options, ratio, m, layers(), maskSpec, info).withMargins(margins);
     }
 
     /** Checks the plan against a model: MoE layers, expert counts, top-k. */
@@ -180,6 +213,9 @@ public final class PruningPlan {
                 merges.add(mj);
             }
             l.add("merges", merges);
+            if (margins.containsKey(lp.layer())) {
+                l.addProperty("margin", margins.get(lp.layer()));
+            }
             if (lp.masks() != null) {
                 JsonObject mk = new JsonObject();
                 mk.addProperty("sha256", lp.masks().sha256());
@@ -207,8 +243,12 @@ public final class PruningPlan {
         }
         int e = o.getAsJsonObject("model").get("num_experts").getAsInt();
         List<LayerPlan> layers = new ArrayList<>();
+        Map<Integer, Double> margins = new TreeMap<>();
         for (JsonElement el : o.getAsJsonArray("layers")) {
             JsonObject l = el.getAsJsonObject();
+            if (l.has("margin")) {
+                margins.put(l.get("layer").getAsInt(), l.get("margin").getAsDouble());
+            }
             int[] kept = toInts(l.getAsJsonArray("kept"));
             int[] pruned = toInts(l.getAsJsonArray("pruned"));
             int[] red = new int[e];
@@ -244,7 +284,7 @@ public final class PruningPlan {
             o.getAsJsonObject("info").entrySet().forEach(x -> info.put(x.getKey(), x.getValue().getAsString()));
         }
         return new PruningPlan(str(o, "compressor"), opts, o.get("ratio").getAsDouble(),
-                Mode.valueOf(str(o, "mode").toUpperCase(java.util.Locale.ROOT)), layers, spec, info);
+                Mode.valueOf(str(o, "mode").toUpperCase(java.util.Locale.ROOT)), layers, spec, info).withMargins(margins);
     }
 
     private static String str(JsonObject o, String k) {

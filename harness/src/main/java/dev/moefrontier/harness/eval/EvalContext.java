@@ -4,6 +4,7 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import dev.moefrontier.harness.calib.Tokenization;
 import dev.moefrontier.harness.model.ModelPatch;
 import dev.moefrontier.harness.model.MoeTransformer;
+import dev.moefrontier.harness.runtime.Numerics;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -27,7 +28,8 @@ public final class EvalContext implements AutoCloseable {
     private EvalContext(Builder b) {
         this.model = Objects.requireNonNull(b.model, "setModel is required");
         this.patch = b.patch;
-        this.modelKey = b.modelKey != null ? b.modelKey : model.checkpoint().fingerprint();
+        // Responses depend on the numerics too (kernels, threads): a fast-mode answer never serves a reproducible run.
+        this.modelKey = (b.modelKey != null ? b.modelKey : model.checkpoint().fingerprint()) + "|" + Numerics.cacheKey();
         this.limit = b.limit;
         this.batchTokens = b.batchTokens;
         this.maxLength = b.maxLength > 0 ? b.maxLength : defaultMaxLength(model);

@@ -9,6 +9,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.moefrontier.harness.io.Checkpoint;
+import dev.moefrontier.harness.io.CheckpointWriter;
+import dev.moefrontier.harness.io.DType;
+import dev.moefrontier.harness.io.SafetensorsWriter;
+import dev.moefrontier.harness.model.Family;
+import dev.moefrontier.harness.model.ForwardObserver;
 import dev.moefrontier.harness.model.ModelConfig;
 import dev.moefrontier.harness.model.ModelGraph;
 import dev.moefrontier.harness.model.ModelWeights;
@@ -16,16 +21,11 @@ import dev.moefrontier.harness.model.TensorLayout;
 import dev.moefrontier.harness.model.TensorLoader;
 import dev.moefrontier.harness.model.TensorSource;
 import dev.moefrontier.harness.model.TokenBatch;
-import dev.moefrontier.harness.io.CheckpointWriter;
-import dev.moefrontier.harness.io.DType;
-import dev.moefrontier.harness.io.SafetensorsWriter;
-import dev.moefrontier.harness.model.Family;
-import dev.moefrontier.harness.model.ForwardObserver;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +60,7 @@ final class MiniTrainer implements AutoCloseable {
     MiniTrainer(MiniSpec spec, Path initial, Device device) {
         this.spec = spec;
         this.config = ModelConfig.load(initial);
-        this.base = NDManager.newBaseManager(device, "PyTorch");
+        this.base = dev.moefrontier.harness.runtime.Engines.manager(device);
         this.graph = ModelGraph.differentiable(config, base, 16);
         try (Checkpoint ckpt = Checkpoint.open(initial)) {
             TensorLoader loader = new TensorLoader(ckpt);

@@ -144,7 +144,7 @@ public final class MiniTraining {
         }
         m.add("losses", losses);
         JsonObject prov = new JsonObject();
-        for (Map.Entry<String, String> e : Provenance.basic().entrySet()) {
+        for (Map.Entry<String, String> e : Provenance.withNumerics().entrySet()) {
             prov.addProperty(e.getKey(), e.getValue());
         }
         m.add("provenance", prov);

@@ -43,7 +43,7 @@ public final class MoeTransformer implements AutoCloseable {
     private MoeTransformer(Builder b, ModelConfig config, Checkpoint checkpoint, ExpertStorage storage) {
         this.config = config;
         this.checkpoint = checkpoint;
-        this.manager = NDManager.newBaseManager(b.device, "PyTorch");
+        this.manager = dev.moefrontier.harness.runtime.Engines.manager(b.device);
         try {
             Residency residency = b.residency != null ? b.residency : autoResidency(checkpoint);
             this.weights = new ModelWeights(config, checkpoint, storage, manager, residency);

@@ -21,8 +21,21 @@ public final class Engines {
         }
     }
 
-    /** Sets PyTorch's intra-op and inter-op thread counts; effective only before the engine starts. */
+    /**
+     * Sets PyTorch's intra-op and inter-op thread counts; effective only before the engine starts. The reproducible
+     * numerics fix the intra-op count ({@link Numerics#THREADS}): another count is refused there.
+     */
     public static void threads(Integer intraOp, Integer interOp) {
+        if (intraOp != null && intraOp < 1) {
+            throw new IllegalArgumentException("invalid --threads " + intraOp + " (at least 1)");
+        }
+        if (interOp != null && interOp < 1) {
+            throw new IllegalArgumentException("invalid inter-op threads " + interOp + " (at least 1)");
+        }
+        if (intraOp != null && intraOp != Numerics.THREADS && Numerics.mode() == Numerics.Mode.REPRODUCIBLE) {
+            throw new IllegalArgumentException("--threads " + intraOp + ": reproducible numerics run libtorch with " + Numerics.THREADS
+                    + " intra-op threads on every machine; add --numerics fast to choose the thread count");
+        }
         if (intraOp != null) {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(intraOp));
         }
@@ -31,10 +44,21 @@ public final class Engines {
         }
     }
 
-    /** The PyTorch engine (starting it if needed). */
+    /**
+     * The PyTorch engine, started (once) in the numerics mode of {@link Numerics}: the mode is applied before libtorch
+     * loads and verified after. Every engine start of the harness goes through here.
+     */
     public static Engine pytorch() {
         offline();
-        return Engine.getEngine("PyTorch");
+        Numerics.applyBeforeEngineStart();
+        Engine e = Engine.getEngine("PyTorch");
+        Numerics.verify();
+        return e;
+    }
+
+    /** A base NDManager on {@code device}, with the engine started through {@link #pytorch()}. */
+    public static ai.djl.ndarray.NDManager manager(Device device) {
+        return ai.djl.ndarray.NDManager.newBaseManager(device, pytorch().getEngineName());
     }
 
     /**

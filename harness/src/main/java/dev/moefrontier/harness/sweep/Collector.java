@@ -1,6 +1,9 @@
 package dev.moefrontier.harness.sweep;
 
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.moefrontier.harness.compress.PruningPlan;
+import dev.moefrontier.harness.io.CheckpointException;
 import dev.moefrontier.harness.util.AtomicFiles;
 import dev.moefrontier.harness.util.Csv;
 import java.io.IOException;
@@ -18,7 +21,8 @@ import java.util.stream.Stream;
 
 /**
  * Merges a run folder's cell results and analyses into its outputs: {@code frontier.csv} (long format, one row per
- * cell × task × metric), {@code table.md}, {@code hodge_balance.csv} + {@code hodge_balance.md},
+ * cell × task × metric), {@code plans.jsonl} (every plan's decisions, see {@link PlanRecord}), {@code environment.json} (the numeric
+ * environment), {@code table.md}, {@code hodge_balance.csv} + {@code hodge_balance.md},
  * {@code harmonic_energy.csv}, {@code scores.csv}, the plots of every registered {@link ReportRenderer} and
  * {@code report.html}. Collecting is idempotent: it only reads cell files and rewrites the outputs.
  */
@@ -44,6 +48,11 @@ public final class Collector {
             }
         }
         AtomicFiles.writeString(root.resolve("frontier.csv"), csv);
+        AtomicFiles.writeString(root.resolve("plans.jsonl"), plans(run, results));
+        JsonObject env = ReferenceCheck.runEnvironment(root);
+        if (env != null) {
+            run.writeJson(root.resolve("environment.json"), env);
+        }
         List<Map<String, String>> balance = concat(root, "hodge_balance.csv");
         List<Map<String, String>> harmonic = concat(root, "harmonic_energy.csv");
         concatScores(run, results);
@@ -73,6 +82,24 @@ public final class Collector {
         return Csv.row(c.backbone(), c.compressor(), c.optionString(), num(c.ratio()), num(r.expertRatio()), r.info().getOrDefault("r1", ""),
                 r.info().getOrDefault("r2", ""), num(r.compression()), task, metric, num(value), num(stderr), n, r.seed(), r.calibration(),
                 String.format(Locale.ROOT, "%.3f", r.elapsed()));
+    }
+
+    /** {@code plans.jsonl}: the decisions of every compressed cell's plan (for the plan-aware {@link ReferenceCheck}). */
+    static String plans(RunDirectory run, List<CellResult> results) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (CellResult r : results) {
+            Path f = run.cellDir(r.cell()).resolve("pruning_plan.json");
+            if (r.cell().isDense() || !Files.isRegularFile(f)) {
+                continue;
+            }
+            try {
+                PruningPlan p = PruningPlan.fromJson(JsonParser.parseString(Files.readString(f)).getAsJsonObject());
+                sb.append(PlanRecord.of(r.cell(), p).toJsonLine()).append('\n');
+            } catch (RuntimeException e) {
+                throw CheckpointException.of(f, "not a pruning plan: " + e.getMessage());
+            }
+        }
+        return sb.toString();
     }
 
     static String num(double x) {

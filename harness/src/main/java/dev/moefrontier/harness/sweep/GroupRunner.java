@@ -24,6 +24,7 @@ import dev.moefrontier.harness.eval.Suite;
 import dev.moefrontier.harness.model.ModelPatch;
 import dev.moefrontier.harness.model.MoeTransformer;
 import dev.moefrontier.harness.registry.Registry;
+import dev.moefrontier.harness.runtime.Numerics;
 import dev.moefrontier.harness.util.Progress;
 import dev.moefrontier.harness.util.Provenance;
 import java.io.IOException;
@@ -180,11 +181,12 @@ public final class GroupRunner {
             config.addProperty("checkpoint_fingerprint", m.checkpoint().fingerprint());
             config.addProperty("batch_tokens", spec.batchTokens());
             config.addProperty("bootstrap_iters", 0);
-            Map<String, String> prov = new LinkedHashMap<>(Provenance.basic());
+            Map<String, String> prov = new LinkedHashMap<>(Provenance.withNumerics());
             prov.put("sweep", spec.name());
             prov.put("plan_seconds", String.format(java.util.Locale.ROOT, "%.3f", planSeconds));
             JsonObject out = LmEvalResults.render(evals, config, prov);
             out.getAsJsonObject("frontier").add("cell_result", r.toJson());
+            out.getAsJsonObject("frontier").add("numerics", Numerics.environment().toJson());
             if (acc != null) {
                 JsonObject a = new JsonObject();
                 a.addProperty("expert_ratio", acc.expertRatio());

@@ -3,6 +3,7 @@ package dev.moefrontier.harness.sweep;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.moefrontier.harness.io.CheckpointException;
+import dev.moefrontier.harness.runtime.NumericEnvironment;
 import dev.moefrontier.harness.util.Csv;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,14 +13,33 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
- * Regression check of a run's {@code frontier.csv} against a reference folder ({@code frontier.csv} +
- * {@code tolerances.json}). A value passes when |run − reference| ≤ max(abs, rel · |reference|) with the tolerances of
- * its metric ({@code metrics.<name>}, else {@code default}); the plan's achieved compression must match to
- * {@code compression_abs}. Reference rows missing from the run fail; rows only in the run are listed, not failed.
+ * Regression check of a run against a reference folder ({@code frontier.csv}, {@code tolerances.json}, and when
+ * present {@code plans.jsonl} and {@code environment.json}).
+ *
+ * <p>Plans are compared first: a cell whose plan fingerprint differs from the reference's is reported as
+ * {@code PLAN CHANGED} with the set difference per layer and both decision margins, and its values are not compared
+ * (a different plan is a different experiment, not a regression of the same one). Cells whose plans agree are held to
+ * the value bands: |run − reference| ≤ max(abs, rel · |reference|) with the tolerances of their metric
+ * ({@code metrics.<name>}, else {@code default}), and the achieved compression must match to {@code compression_abs}.
+ * Reference rows missing from the run fail; rows only in the run are listed, not failed. Plan changes fail under
+ * {@link PlanPolicy#FAIL} (the default for references made in the reproducible numerics mode) and are warnings under
+ * {@link PlanPolicy#WARN}. When both sides recorded their numeric environment and they differ, the report starts with
+ * the differences.
  */
 public final class ReferenceCheck {
+    /** What a changed plan means for the verdict. */
+    public enum PlanPolicy {
+        /** A plan change fails the check. */
+        FAIL,
+        /** A plan change is reported but does not fail. */
+        WARN,
+        /** FAIL when the reference was made in the reproducible numerics mode, else WARN. */
+        AUTO
+    }
+
     /** Tolerance band of one metric. */
     public record Band(double abs, double rel) {
         boolean holds(double ref, double got) {
@@ -30,22 +50,47 @@ public final class ReferenceCheck {
         }
     }
 
-    /** One difference. */
-    public record Finding(String key, String kind, double reference, double run, Band band) {
+    /**
+     * One difference.
+     *
+     * @param key the row (or cell, for plan findings)
+     * @param kind worse, better, missing, extra, compression, plan changed, plans missing
+     * @param detail what changed (plan findings), else empty
+     * @param fails whether it fails the check
+     */
+    public record Finding(String key, String kind, double reference, double run, Band band, String detail, boolean fails) {}
+
+    /**
+     * The outcome.
+     *
+     * @param findings every difference
+     * @param checked reference values
+     * @param compared reference values held to their bands (not in a changed plan)
+     * @param plans reference plans compared (0 when the reference has none)
+     * @param environment differences between the two numeric environments ("key: reference vs run"), if both recorded
+     * @param policy the plan policy in effect
+     */
+    public record Result(List<Finding> findings, int checked, int compared, int plans, List<String> environment, PlanPolicy policy) {
         public boolean fails() {
-            return !kind.equals("extra");
+            return findings.stream().anyMatch(Finding::fails);
         }
     }
 
     private ReferenceCheck() {}
 
-    static String key(Map<String, String> r) {
+    static String cellKey(Map<String, String> r) {
         return r.get("backbone") + " | " + r.get("compressor") + (r.get("options").isEmpty() ? "" : " [" + r.get("options") + "]") + " | r="
-                + r.get("ratio") + " | " + r.get("task") + " " + r.get("metric");
+                + r.get("ratio");
     }
 
-    /** Compares; returns every finding (empty: the run matches the reference). */
-    public static List<Finding> check(Path runCsv, Path referenceDir) throws IOException {
+    static String key(Map<String, String> r) {
+        return cellKey(r) + " | " + r.get("task") + " " + r.get("metric");
+    }
+
+    /** Compares a run (its folder, or its frontier.csv inside one) with a reference folder. */
+    public static Result check(Path run, Path referenceDir, PlanPolicy policy) throws IOException {
+        Path runDir = Files.isDirectory(run) ? run : run.toAbsolutePath().getParent();
+        Path runCsv = Files.isDirectory(run) ? run.resolve("frontier.csv") : run;
         Path refCsv = referenceDir.resolve("frontier.csv");
         Path tolFile = referenceDir.resolve("tolerances.json");
         for (Path p : List.of(runCsv, refCsv, tolFile)) {
@@ -53,59 +98,133 @@ public final class ReferenceCheck {
                 throw CheckpointException.of(p, "no such file");
             }
         }
-        JsonObject tol;
-        try {
-            tol = JsonParser.parseString(Files.readString(tolFile)).getAsJsonObject();
-        } catch (RuntimeException e) {
-            throw CheckpointException.of(tolFile, "not valid JSON: " + e.getMessage());
-        }
+        JsonObject tol = json(tolFile);
         Band dflt = band(tol.getAsJsonObject("default"));
         Map<String, Band> bands = new LinkedHashMap<>();
         if (tol.has("metrics")) {
             tol.getAsJsonObject("metrics").entrySet().forEach(e -> bands.put(e.getKey(), band(e.getValue().getAsJsonObject())));
         }
         double compressionAbs = tol.has("compression_abs") ? tol.get("compression_abs").getAsDouble() : 1e-6;
-        Map<String, Map<String, String>> run = index(runCsv);
-        Map<String, Map<String, String>> ref = index(refCsv);
+
+        JsonObject refEnv = Files.isRegularFile(referenceDir.resolve("environment.json")) ? json(referenceDir.resolve("environment.json")) : null;
+        JsonObject runEnv = runEnvironment(runDir);
+        List<String> envDiff = new ArrayList<>();
+        if (refEnv != null && runEnv != null) {
+            JsonObject a = refEnv.deepCopy();
+            JsonObject b = runEnv.deepCopy();
+            a.remove("overridden");
+            b.remove("overridden");
+            envDiff = NumericEnvironment.differences(a, b);
+        }
+        PlanPolicy effective = policy != PlanPolicy.AUTO ? policy
+                : refEnv != null && refEnv.has("mode") && refEnv.get("mode").getAsString().equals("reproducible") ? PlanPolicy.FAIL : PlanPolicy.WARN;
+
         List<Finding> out = new ArrayList<>();
+        java.util.Set<String> changedCells = new java.util.HashSet<>();
+        Map<String, PlanRecord> refPlans = plans(referenceDir.resolve("plans.jsonl"));
+        int plansCompared = 0;
+        if (!refPlans.isEmpty()) {
+            Path runPlansFile = runDir.resolve("plans.jsonl");
+            if (!Files.isRegularFile(runPlansFile)) {
+                out.add(new Finding(runPlansFile.toString(), "plans missing", Double.NaN, Double.NaN, null,
+                        "the reference has plans.jsonl; collect the run with this version ('frontier collect') to compare plans", true));
+            } else {
+                Map<String, PlanRecord> runPlans = plans(runPlansFile);
+                for (Map.Entry<String, PlanRecord> e : refPlans.entrySet()) {
+                    PlanRecord got = runPlans.get(e.getKey());
+                    if (got == null) {
+                        continue; // the cell is missing: its values are reported as missing
+                    }
+                    plansCompared++;
+                    if (!got.fingerprint().equals(e.getValue().fingerprint())) {
+                        changedCells.add(e.getKey());
+                        out.add(new Finding(e.getKey(), "plan changed", Double.NaN, Double.NaN, null,
+                                String.join("; ", e.getValue().differences(got)), effective == PlanPolicy.FAIL));
+                    }
+                }
+            }
+        }
+
+        Map<String, Map<String, String>> runRows = index(runCsv);
+        Map<String, Map<String, String>> ref = index(refCsv);
+        int compared = 0;
         for (Map.Entry<String, Map<String, String>> e : ref.entrySet()) {
-            Map<String, String> got = run.get(e.getKey());
+            Map<String, String> got = runRows.get(e.getKey());
             double rv = parse(e.getValue().get("value"));
             if (got == null) {
-                out.add(new Finding(e.getKey(), "missing", rv, Double.NaN, null));
+                out.add(new Finding(e.getKey(), "missing", rv, Double.NaN, null, "", true));
                 continue;
             }
+            if (changedCells.contains(cellKey(e.getValue()))) {
+                continue;
+            }
+            compared++;
             Band b = bands.getOrDefault(e.getValue().get("metric"), dflt);
             double gv = parse(got.get("value"));
             if (!b.holds(rv, gv)) {
-                boolean higher = !e.getValue().get("metric").equals("ppl") && !e.getValue().get("metric").equals("nll");
-                out.add(new Finding(e.getKey(), (gv > rv) == higher ? "better" : "worse", rv, gv, b));
+                boolean higher = higherIsBetter(e.getValue().get("metric"));
+                out.add(new Finding(e.getKey(), (gv > rv) == higher ? "better" : "worse", rv, gv, b, "", true));
             }
             double rc = parse(e.getValue().get("compression"));
             double gc = parse(got.get("compression"));
             if (!new Band(compressionAbs, 0).holds(rc, gc)) {
-                out.add(new Finding(e.getKey() + " (compression)", "plan changed", rc, gc, new Band(compressionAbs, 0)));
+                out.add(new Finding(e.getKey() + " (compression)", "compression", rc, gc, new Band(compressionAbs, 0), "", true));
             }
         }
-        for (String k : run.keySet()) {
+        for (String k : runRows.keySet()) {
             if (!ref.containsKey(k)) {
-                out.add(new Finding(k, "extra", Double.NaN, parse(run.get(k).get("value")), null));
+                out.add(new Finding(k, "extra", Double.NaN, parse(runRows.get(k).get("value")), null, "", false));
             }
         }
-        return out;
+        return new Result(out, ref.size(), compared, plansCompared, envDiff, effective);
     }
 
-    /** A readable report of the findings. */
-    public static String report(List<Finding> findings, int checked) {
-        long failing = findings.stream().filter(Finding::fails).count();
+    private static boolean higherIsBetter(String metric) {
+        return !metric.equals("ppl") && !metric.equals("nll");
+    }
+
+    /** A readable report: environment differences, every finding, and the verdict. */
+    public static String report(Result r) {
         StringBuilder sb = new StringBuilder();
-        for (Finding f : findings) {
-            String band = f.band() == null ? "" : String.format(Locale.ROOT, "  (tolerance abs %s, rel %s)", f.band().abs(), f.band().rel());
-            sb.append(String.format(Locale.ROOT, "%-12s %s: reference %s, run %s%s%n", f.kind().toUpperCase(Locale.ROOT), f.key(),
-                    fmt(f.reference()), fmt(f.run()), band));
+        if (!r.environment().isEmpty()) {
+            sb.append("numeric environments differ (reference vs run):\n");
+            r.environment().forEach(d -> sb.append("  ").append(d).append('\n'));
         }
-        sb.append(failing == 0 ? "OK: " + checked + " reference values within tolerance" : "REGRESSION: " + failing + " of " + checked
-                + " reference values out of tolerance or missing");
+        for (Finding f : r.findings()) {
+            String kind = f.kind().toUpperCase(Locale.ROOT);
+            if (f.kind().equals("plan changed") || f.kind().equals("plans missing")) {
+                sb.append(String.format(Locale.ROOT, "%-12s %s: %s%s%n", kind, f.key(), f.detail(), f.fails() ? "" : "  (warning)"));
+                continue;
+            }
+            String band = f.band() == null ? "" : String.format(Locale.ROOT, "  (tolerance abs %s, rel %s)", f.band().abs(), f.band().rel());
+            sb.append(String.format(Locale.ROOT, "%-12s %s: reference %s, run %s%s%n", kind, f.key(), fmt(f.reference()), fmt(f.run()), band));
+        }
+        long changed = r.findings().stream().filter(f -> f.kind().equals("plan changed")).count();
+        long failing = r.findings().stream().filter(Finding::fails).count();
+        long valueFailures = r.findings().stream().filter(f -> f.fails() && !f.kind().startsWith("plan")).count();
+        String plans = r.plans() == 0 ? "" : "; " + (r.plans() - changed) + " of " + r.plans() + " plans identical";
+        String skipped = r.compared() < r.checked() && changed > 0
+                ? " (" + (r.checked() - r.compared()) + " values of changed plans not compared)" : "";
+        if (failing == 0) {
+            sb.append("OK: ").append(r.compared()).append(" reference values within tolerance").append(plans).append(skipped);
+            if (changed > 0) {
+                sb.append("; ").append(changed).append(" plan change(s) reported as warnings (--plan-changes ").append(
+                        r.policy().name().toLowerCase(Locale.ROOT)).append(")");
+            }
+        } else {
+            sb.append("REGRESSION: ");
+            List<String> parts = new ArrayList<>();
+            if (valueFailures > 0) {
+                parts.add(valueFailures + " of " + r.checked() + " reference values out of tolerance or missing");
+            }
+            if (changed > 0 && r.policy() == PlanPolicy.FAIL) {
+                parts.add(changed + " of " + r.plans() + " plans changed");
+            }
+            if (parts.isEmpty()) {
+                parts.add(failing + " finding(s)");
+            }
+            sb.append(String.join(", ", parts)).append(skipped);
+        }
         return sb.toString();
     }
 
@@ -113,9 +232,56 @@ public final class ReferenceCheck {
         return Double.isNaN(x) ? "—" : String.format(Locale.ROOT, "%.6g", x);
     }
 
-    /** Rows of a reference (for counting). */
-    public static int rows(Path csv) throws IOException {
-        return index(csv).size();
+    /** The run's numeric environment: its manifest's, else the first cell's. */
+    static JsonObject runEnvironment(Path runDir) throws IOException {
+        Path manifest = runDir.resolve("manifest.json");
+        if (Files.isRegularFile(manifest)) {
+            JsonObject m = json(manifest);
+            if (m.has("numerics")) {
+                return m.getAsJsonObject("numerics");
+            }
+        }
+        Path cells = runDir.resolve("cells");
+        if (Files.isDirectory(cells)) {
+            try (Stream<Path> s = Files.walk(cells, 3)) {
+                for (Path f : s.filter(p -> p.getFileName().toString().equals("result.json")).sorted().toList()) {
+                    JsonObject fr = json(f).getAsJsonObject("frontier");
+                    if (fr != null && fr.has("numerics")) {
+                        return fr.getAsJsonObject("numerics");
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    private static Map<String, PlanRecord> plans(Path file) throws IOException {
+        Map<String, PlanRecord> m = new LinkedHashMap<>();
+        if (!Files.isRegularFile(file)) {
+            return m;
+        }
+        int n = 0;
+        for (String line : Files.readAllLines(file)) {
+            n++;
+            if (line.isBlank()) {
+                continue;
+            }
+            try {
+                PlanRecord r = PlanRecord.fromJsonLine(line);
+                m.put(r.key(), r);
+            } catch (RuntimeException e) {
+                throw CheckpointException.of(file, "line " + n + " is not a plan record: " + e.getMessage());
+            }
+        }
+        return m;
+    }
+
+    private static JsonObject json(Path f) throws IOException {
+        try {
+            return JsonParser.parseString(Files.readString(f)).getAsJsonObject();
+        } catch (RuntimeException e) {
+            throw CheckpointException.of(f, "not valid JSON: " + e.getMessage());
+        }
     }
 
     private static Band band(JsonObject o) {

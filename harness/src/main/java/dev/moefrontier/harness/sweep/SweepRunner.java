@@ -6,6 +6,7 @@ import dev.moefrontier.harness.eval.Suite;
 import dev.moefrontier.harness.io.Checkpoint;
 import dev.moefrontier.harness.io.CheckpointException;
 import dev.moefrontier.harness.model.MoeTransformer;
+import dev.moefrontier.harness.runtime.Numerics;
 import dev.moefrontier.harness.util.Checksums;
 import dev.moefrontier.harness.util.Progress;
 import dev.moefrontier.harness.util.Provenance;
@@ -13,7 +14,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -85,6 +85,7 @@ public final class SweepRunner {
         JsonObject prov = new JsonObject();
         Provenance.basic().forEach(prov::addProperty);
         m.add("provenance", prov);
+        m.add("numerics", Numerics.environment().toJson());
         m.add("spec", SweepPlan.specJson(plan.spec()));
         m.addProperty("cells", plan.cellCount());
         m.addProperty("groups", plan.groups().size());

@@ -82,6 +82,17 @@ public final class Provenance {
         return m;
     }
 
+    /**
+     * {@link #basic()} plus the numeric environment libtorch runs with ({@code numerics.*}: mode, CPU, ATen capability,
+     * MKL branch, threads, canary, ...); starts the engine if needed.
+     */
+    public static Map<String, String> withNumerics() {
+        Map<String, String> m = basic();
+        dev.moefrontier.harness.runtime.Numerics.environment().toMap()
+                .forEach((k, v) -> m.put("numerics." + k, String.valueOf(v)));
+        return m;
+    }
+
     /** DJL's version, from its jar manifest. */
     public static String djlVersion() {
         String v = ai.djl.engine.Engine.class.getPackage().getImplementationVersion();

@@ -1,0 +1,116 @@
+package dev.moefrontier.harness.sweep;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.moefrontier.harness.compress.LayerPlan;
+import dev.moefrontier.harness.compress.PruningPlan;
+import dev.moefrontier.harness.testing.Cli;
+import dev.moefrontier.harness.util.Csv;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The plan-aware check on hand-made runs: plan changes are PLAN CHANGED (not WORSE), policies, environments. */
+class ReferenceCheckTest {
+    @TempDir
+    Path tmp;
+
+    private static final Cell REAP = new Cell("mini", "reap", Map.of(), 0.5);
+    private static final Cell FREQ = new Cell("mini", "frequency", Map.of(), 0.5);
+
+    private static String env(String mode, String capability) {
+        return "{\"mode\": \"" + mode + "\", \"aten_cpu_capability\": \"" + capability + "\", \"canary\": \"abc\"}";
+    }
+
+    /** A run or reference folder: two cells with their ppl, and their plans (layer 1 keeps {@code reapKept} for reap). */
+    private Path folder(String name, double reapPpl, double freqPpl, int[] reapKept, String envJson, boolean asReference)
+            throws IOException {
+        Path d = tmp.resolve(name);
+        Files.createDirectories(d);
+        StringBuilder csv = new StringBuilder(Collector.HEADER).append('\n');
+        for (Object[] r : new Object[][] {{REAP, reapPpl}, {FREQ, freqPpl}}) {
+            Cell c = (Cell) r[0];
+            csv.append(Csv.row(c.backbone(), c.compressor(), "", "0.5", "0.5", "", "", "0.4", "mini_ppl", "ppl", r[1], "0.1", 2, 0, "cal", "1.0"));
+        }
+        Files.writeString(d.resolve("frontier.csv"), csv);
+        String plans = PlanRecord.of(REAP, plan("reap", reapKept, 0.0)).toJsonLine() + "\n"
+                + PlanRecord.of(FREQ, plan("frequency", new int[] {0, 1, 2, 3}, 0.25)).toJsonLine() + "\n";
+        Files.writeString(d.resolve("plans.jsonl"), plans);
+        if (asReference) {
+            Files.writeString(d.resolve("tolerances.json"), "{\"default\": {\"abs\": 0, \"rel\": 0.01}}");
+            Files.writeString(d.resolve("environment.json"), envJson);
+        } else {
+            Files.writeString(d.resolve("manifest.json"), "{\"numerics\": " + envJson + "}");
+        }
+        return d;
+    }
+
+    private static PruningPlan plan(String name, int[] kept, double margin) {
+        return new PruningPlan(name, Map.of(), 0.5, PruningPlan.Mode.DROP, List.of(LayerPlan.keep(1, 8, kept)), null, Map.of())
+                .withMargins(Map.of(1, margin));
+    }
+
+    @Test
+    void identicalRunsPassWithEveryPlanCompared() throws IOException {
+        Path ref = folder("ref", 3.0, 4.0, new int[] {0, 1, 2, 3}, env("reproducible", "AVX2"), true);
+        Path run = folder("run", 3.0, 4.0, new int[] {0, 1, 2, 3}, env("reproducible", "AVX2"), false);
+        Cli.Result r = Cli.run("check", run.toString(), "--against", ref.toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("OK: 2 reference values within tolerance; 2 of 2 plans identical"), r.out());
+        assertFalse(r.out().contains("numeric environments differ"), r.out());
+    }
+
+    @Test
+    void aChangedPlanIsReportedWithItsSetDifferenceNotAsAWorseValue() throws IOException {
+        Path ref = folder("ref", 3.0, 4.0, new int[] {0, 1, 2, 3}, env("reproducible", "AVX2"), true);
+        Path run = folder("run", 9.0, 4.0, new int[] {0, 1, 2, 5}, env("fast", "AVX512"), false);
+        Cli.Result r = Cli.run("check", run.toString(), "--against", ref.toString());
+        assertEquals(1, r.status(), "a reference made in reproducible mode fails on a plan change by default: " + r.out());
+        assertTrue(r.out().contains("PLAN CHANGED mini | reap | r=0.5: layer 1: kept -[3] +[5]"), r.out());
+        assertTrue(r.out().contains("(margin reference 0, a tie broken by index, run 0, a tie broken by index)"), r.out());
+        assertFalse(r.out().contains("WORSE"), "the changed cell's ppl (3 -> 9) is not a value regression: " + r.out());
+        assertTrue(r.out().contains("REGRESSION: 1 of 2 plans changed (1 values of changed plans not compared)"), r.out());
+        assertTrue(r.out().contains("numeric environments differ (reference vs run):"), r.out());
+        assertTrue(r.out().contains("mode: \"reproducible\" vs \"fast\"") && r.out().contains("aten_cpu_capability: \"AVX2\" vs \"AVX512\""),
+                r.out());
+
+        Cli.Result warn = Cli.run("check", run.toString(), "--against", ref.toString(), "--plan-changes", "warn");
+        assertEquals(0, warn.status(), warn.out());
+        assertTrue(warn.out().contains("PLAN CHANGED") && warn.out().contains("(warning)"), warn.out());
+        assertTrue(warn.out().contains("1 plan change(s) reported as warnings"), warn.out());
+    }
+
+    @Test
+    void aReferenceMadeInFastModeOnlyWarnsOnPlanChangesUnlessTold() throws IOException {
+        Path ref = folder("ref", 3.0, 4.0, new int[] {0, 1, 2, 3}, env("fast", "AVX512"), true);
+        Path run = folder("run", 9.0, 4.0, new int[] {0, 1, 2, 5}, env("fast", "AVX512"), false);
+        assertEquals(0, Cli.run("check", run.toString(), "--against", ref.toString()).status());
+        assertEquals(1, Cli.run("check", run.toString(), "--against", ref.toString(), "--plan-changes", "fail").status());
+    }
+
+    @Test
+    void aRegressionWithAnUnchangedPlanIsStillWorse() throws IOException {
+        Path ref = folder("ref", 3.0, 4.0, new int[] {0, 1, 2, 3}, env("reproducible", "AVX2"), true);
+        Path run = folder("run", 3.0, 4.5, new int[] {0, 1, 2, 3}, env("reproducible", "AVX2"), false);
+        Cli.Result r = Cli.run("check", run.toString(), "--against", ref.toString(), "--plan-changes", "warn");
+        assertEquals(1, r.status(), r.out());
+        assertTrue(r.out().contains("WORSE        mini | frequency | r=0.5 | mini_ppl ppl: reference 4.00000, run 4.50000"), r.out());
+        assertTrue(r.out().contains("REGRESSION: 1 of 2 reference values out of tolerance or missing"), r.out());
+    }
+
+    @Test
+    void aRunWithoutPlansFailsAgainstAReferenceWithPlans() throws IOException {
+        Path ref = folder("ref", 3.0, 4.0, new int[] {0, 1, 2, 3}, env("reproducible", "AVX2"), true);
+        Path run = folder("run", 3.0, 4.0, new int[] {0, 1, 2, 3}, env("reproducible", "AVX2"), false);
+        Files.delete(run.resolve("plans.jsonl"));
+        Cli.Result r = Cli.run("check", run.toString(), "--against", ref.toString());
+        assertEquals(1, r.status(), r.out());
+        assertTrue(r.out().contains("PLANS MISSING"), r.out());
+    }
+}
