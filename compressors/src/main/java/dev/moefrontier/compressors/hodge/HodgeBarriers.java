@@ -41,12 +41,13 @@ public final class HodgeBarriers {
             ctx.log().accept("barriers: reusing cached barriers " + dir);
             return out;
         }
-        try (MergeBarriers mb = new MergeBarriers(ctx.model(), ctx.stats(), windows(ctx, s), s.mode(), s.batchTokens())) {
+        try (MergeBarriers mb = new MergeBarriers(ctx.model(), ctx.stats(), windows(ctx, s), s.mode(), s.batchTokens(), s.memoryBudget())) {
             for (int l : missing) {
                 LayerBarriers lb = compute(mb, l, ctx.config().moe().numExperts(), s);
                 out.put(l, lb);
                 write(dir, lb);
             }
+            ctx.log().accept("barriers: " + mb.report());
         }
         Map<Integer, LayerBarriers> sorted = new LinkedHashMap<>();
         for (int l : layers) {

@@ -97,6 +97,16 @@ final class HodgeBenchmarks {
         @Option(names = "--full-merges", defaultValue = "64", description = "Pairs timed in full mode. Default: ${DEFAULT-VALUE}.")
         int fullMerges;
 
+        @Option(names = "--vocab", defaultValue = "1024", description = "Vocabulary size. Default: ${DEFAULT-VALUE}.")
+        int vocab;
+
+        @Option(names = "--barrier-memory", defaultValue = "0", paramLabel = "MB",
+                description = "Memory budget of the barrier computation in MiB (0 = half the memory available). Default: ${DEFAULT-VALUE}.")
+        long memoryMb;
+
+        @Option(names = "--modes", defaultValue = "full,local", split = ",", description = "Modes to time. Default: ${DEFAULT-VALUE}.")
+        List<String> modes;
+
         @Override
         public Integer call() throws IOException {
             Progress.quiet(true);
@@ -104,17 +114,17 @@ final class HodgeBenchmarks {
             try {
                 Path dir = tmp.resolve("olmoe");
                 SyntheticCheckpoint.of("olmoe").layers(layers).hidden(hidden).heads(8, 8, hidden / 8)
-                        .experts(experts, 8, intermediate).vocab(1024).seed(4).write(dir);
+                        .experts(experts, 8, intermediate).vocab(vocab).seed(4).write(dir);
                 Random r = new Random(0);
                 StringBuilder sb = new StringBuilder("{\"input_ids\": [");
                 int windows = Math.max(1, tokens / 128);
                 for (int s = 0; s < windows; s++) {
-                    sb.append(s == 0 ? "" : ",").append(java.util.Arrays.toString(r.ints(128, 0, 1024).toArray()));
+                    sb.append(s == 0 ? "" : ",").append(java.util.Arrays.toString(r.ints(128, 0, vocab).toArray()));
                 }
                 Path ids = tmp.resolve("ids.json");
                 Files.writeString(ids, sb.append("]}").toString());
                 try (MoeTransformer m = MoeTransformer.open(dir)) {
-                    CalibrationData d = CalibrationData.load(CalibrationSpec.tokenIds(ids), dir, 1024);
+                    CalibrationData d = CalibrationData.load(CalibrationSpec.tokenIds(ids), dir, vocab);
                     CalibrationStats st = new Calibrator(null, 4096, x -> { }).collect(m, d, EnumSet.of(Statistic.ROUTING), ModelPatch.NONE);
                     List<int[]> pairs = new ArrayList<>();
                     for (int i = 0; i < experts; i++) {
@@ -122,14 +132,16 @@ final class HodgeBenchmarks {
                             pairs.add(new int[] {i, j});
                         }
                     }
-                    for (MergeBarriers.Mode mode : MergeBarriers.Mode.values()) {
+                    for (String name : modes) {
+                        MergeBarriers.Mode mode = MergeBarriers.Mode.valueOf(name.trim().toUpperCase(java.util.Locale.ROOT));
                         List<int[]> merges = mode == MergeBarriers.Mode.FULL ? pairs.subList(0, Math.min(fullMerges, pairs.size())) : pairs;
-                        try (MergeBarriers mb = new MergeBarriers(m, st, d.windows(), mode, 4096)) {
+                        try (MergeBarriers mb = new MergeBarriers(m, st, d.windows(), mode, 4096, memoryMb << 20)) {
                             long t0 = System.nanoTime();
                             mb.compute(0, merges, "bench");
                             double secs = (System.nanoTime() - t0) / 1e9;
-                            System.out.printf("barriers     %-5s layer 0 of %d, %d experts (H=%d, I=%d), %d tokens: %d merges in %.2f s = %.1f merges/s%n",
-                                    mode, layers, experts, hidden, intermediate, windows * 128, merges.size(), secs, merges.size() / secs);
+                            System.out.printf("barriers     %-5s layer 0 of %d, %d experts (H=%d, I=%d, V=%d), %d tokens: %d merges in %.2f s = %.2f"
+                                    + " merges/s; %s%n", mode, layers, experts, hidden, intermediate, vocab, windows * 128, merges.size(), secs,
+                                    merges.size() / secs, mb.report());
                         }
                     }
                 }

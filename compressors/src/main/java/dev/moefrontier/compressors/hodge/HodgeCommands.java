@@ -129,13 +129,21 @@ public final class HodgeCommands implements CliExtension {
         @Option(names = "--candidate-seed", defaultValue = "0", description = "Default: ${DEFAULT-VALUE}.")
         long seed;
 
+        @Option(names = "--barrier-memory", defaultValue = "0", paramLabel = "MB",
+                description = "Memory budget of the barrier computation in MiB (0 = half the memory available). Values do not"
+                        + " depend on it. Default: ${DEFAULT-VALUE}.")
+        long memoryMb;
+
         BarrierSettings settings(int batchTokens) {
             MergeBarriers.Mode m = switch (mode.toLowerCase(Locale.ROOT)) {
                 case "full" -> MergeBarriers.Mode.FULL;
                 case "local" -> MergeBarriers.Mode.LOCAL;
                 default -> throw new IllegalArgumentException("--barrier must be full or local, got '" + mode + "'");
             };
-            return new BarrierSettings(m, tokens, cap, seed, batchTokens);
+            if (memoryMb < 0) {
+                throw new IllegalArgumentException("--barrier-memory must be at least 0 (MiB), got " + memoryMb);
+            }
+            return new BarrierSettings(m, tokens, cap, seed, batchTokens, memoryMb << 20);
         }
     }
 
@@ -179,8 +187,10 @@ public final class HodgeCommands implements CliExtension {
                 int keep = m.config().moe().numExperts() - Budget.pruneCount(ratio, m.config().moe().numExperts(), m.config().moe().topK());
                 CompressionContext ctx = calibration.context(m, EnumSet.of(Statistic.OUTPUT_NORMS), true);
                 LayerBarriers lb;
-                try (MergeBarriers mb = new MergeBarriers(m, ctx.stats(), HodgeBarriers.windows(ctx, s), s.mode(), s.batchTokens())) {
+                try (MergeBarriers mb = new MergeBarriers(m, ctx.stats(), HodgeBarriers.windows(ctx, s), s.mode(), s.batchTokens(),
+                        s.memoryBudget())) {
                     lb = HodgeBarriers.compute(mb, layer, m.config().moe().numExperts(), s);
+                    System.err.println("barriers: " + mb.report());
                 }
                 HodgeInput hi = lb.input(HodgeCoverCompressor.saliency(ctx.stats().layer(layer)), keep);
                 JsonObject o = HodgeCover.toJson(hi, HodgeParams.defaults());

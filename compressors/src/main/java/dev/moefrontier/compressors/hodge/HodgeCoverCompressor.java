@@ -62,7 +62,9 @@ public class HodgeCoverCompressor implements Compressor {
                 OptionSpec.choice("barrier", "full", List.of("full", "local"),
                         "KL at the model output (full) or through the final norm and head at the layer (local)"),
                 OptionSpec.integer("barrier_tokens", 0, 0, null, "calibration tokens used for barriers; 0 = all"),
-                OptionSpec.integer("barrier_batch_tokens", 4096, 16, null, "tokens per forward batch while measuring barriers"));
+                OptionSpec.integer("barrier_batch_tokens", 4096, 16, null, "tokens per forward batch while measuring barriers"),
+                OptionSpec.integer("barrier_memory", 0, 0, null,
+                        "memory budget of the barrier computation in MiB; 0 = half the memory available (values do not depend on it)"));
     }
 
     @Override
@@ -73,7 +75,8 @@ public class HodgeCoverCompressor implements Compressor {
     /** Barrier settings from the options. */
     static BarrierSettings settings(Options o) {
         return new BarrierSettings(MergeBarriers.Mode.valueOf(o.getString("barrier").toUpperCase(Locale.ROOT)),
-                o.getInt("barrier_tokens"), o.getInt("triangle_cap"), o.getInt("candidate_seed"), o.getInt("barrier_batch_tokens"));
+                o.getInt("barrier_tokens"), o.getInt("triangle_cap"), o.getInt("candidate_seed"), o.getInt("barrier_batch_tokens"),
+                (long) o.getInt("barrier_memory") << 20);
     }
 
     static HodgeParams params(Options o, HodgeParams.Variant v) {

@@ -149,4 +149,40 @@ class MergeBarriersTest {
             }
         }
     }
+
+    /** Barriers computed under a budget too small to keep the reference distributions equal those under a large one. */
+    @Test
+    void barriersDoNotDependOnTheMemoryBudget() throws IOException {
+        try (MoeTransformer m = MoeTransformer.open(model("olmoe"))) {
+            CalibrationStats st = stats(m);
+            List<int[]> triplets = List.of(new int[] {0, 1, 2}, new int[] {3, 5, 7});
+            for (MergeBarriers.Mode mode : MergeBarriers.Mode.values()) {
+                double[][] pairs = new double[2][];
+                double[][] trip = new double[2][];
+                boolean[] kept = new boolean[2];
+                long[] budgets = {8L << 30, tightBudget(m, mode)};
+                for (int b = 0; b < 2; b++) {
+                    try (MergeBarriers mb = new MergeBarriers(m, st, windows, mode, 40, budgets[b])) {
+                        double[][] pm = mb.pairMatrix(1, 8);
+                        pairs[b] = java.util.Arrays.stream(pm).flatMapToDouble(java.util.Arrays::stream).toArray();
+                        trip[b] = mb.compute(1, triplets, "test");
+                        kept[b] = mb.keepsReferences();
+                    }
+                }
+                assertTrue(kept[0] && !kept[1], mode + ": the tight budget recomputes the references instead of keeping them");
+                org.junit.jupiter.api.Assertions.assertArrayEquals(pairs[0], pairs[1], 0.0, mode + " pairs");
+                org.junit.jupiter.api.Assertions.assertArrayEquals(trip[0], trip[1], 0.0, mode + " triplets");
+            }
+        }
+    }
+
+    /** A budget that holds the fixed part of a layer but not its reference distributions. */
+    private static long tightBudget(MoeTransformer m, MergeBarriers.Mode mode) {
+        long positions = windows.stream().mapToLong(w -> w.length).sum();
+        long h = m.config().hiddenSize();
+        long v = m.config().vocabSize();
+        long fixed = mode == MergeBarriers.Mode.FULL ? 4 * positions * h + 4 * MergeBarriers.BLOCK_BYTES
+                : 4 * positions * (2 + m.config().moe().topK()) * h + 2 * MergeBarriers.BLOCK_BYTES;
+        return fixed + 4 * positions * v / 2;
+    }
 }

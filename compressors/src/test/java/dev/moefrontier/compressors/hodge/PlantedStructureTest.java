@@ -150,7 +150,7 @@ class PlantedStructureTest {
             }
             LayerBarriers lb;
             try (MergeBarriers mb = new MergeBarriers(m, st, data.windows(), mode, 4096)) {
-                lb = HodgeBarriers.compute(mb, 0, E, new BarrierSettings(mode, 0, 500, 0, 4096));
+                lb = HodgeBarriers.compute(mb, 0, E, new BarrierSettings(mode, 0, 500, 0, 4096, 0));
             }
             double[][] b = lb.pairs();
             double pairMax = Math.max(b[0][1], Math.max(b[1][2], b[0][2]));

@@ -2,6 +2,7 @@ package dev.moefrontier.harness.compress;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.moefrontier.harness.io.DType;
@@ -168,45 +169,70 @@ public final class AppliedPlan implements ModelPatch, AutoCloseable {
             java.security.MessageDigest digest) {
         Shape gs = w.gateUpStack().getShape(); // [E, H, 2I]
         int e = (int) gs.get(0);
-        int h = (int) gs.get(1);
-        int inter = (int) gs.get(2) / 2;
-        float[] gu = floats(w.gateUpStack().transpose(0, 2, 1)); // [E, 2I, H]
-        float[] dn = floats(w.downStack().transpose(0, 2, 1)); // [E, H, I]
-        int guSize = 2 * inter * h;
-        int dnSize = h * inter;
+        long h = gs.get(1);
+        long inter = gs.get(2) / 2;
+        long perExpert = 3 * inter * h;
+        // Experts go through Java in blocks of at most MASK_BLOCK_FLOATS (a 256-expert Qwen3.5 layer is 3 GB of
+        // float32): every array and transfer stays far below 2^31 elements, and memory is the stacks plus one block.
+        int block = (int) Math.max(1, Math.min(e, MASK_BLOCK_FLOATS / perExpert));
+        boolean[] isKept = new boolean[e];
         for (int x : lp.kept()) {
-            ExpertNorms n = lp.masks().experts().get(x);
-            boolean magnitude = n == null || n.tokens() == 0;
-            if (magnitude && spec.empty().equals("skip")) {
-                continue;
+            isKept[x] = true;
+        }
+        NDArray guStack = m == null ? null : m.create(new Shape(e, 2 * inter, h), DataType.FLOAT32);
+        NDArray dnStack = m == null ? null : m.create(new Shape(e, h, inter), DataType.FLOAT32);
+        int guSize = (int) (2 * inter * h);
+        int dnSize = (int) (h * inter);
+        for (int x0 = 0; x0 < e; x0 += block) {
+            int x1 = Math.min(e, x0 + block);
+            float[] gu;
+            float[] dn;
+            try (NDArray g = w.gateUpStack().get("{}:{}", x0, x1); NDArray d = w.downStack().get("{}:{}", x0, x1)) {
+                gu = floats(g.transpose(0, 2, 1)); // [n, 2I, H]
+                dn = floats(d.transpose(0, 2, 1)); // [n, H, I]
             }
-            double[] in = magnitude ? null : n.input();
-            double[] mid = magnitude ? null : n.intermediate();
-            maskRows(gu, x * guSize, inter, h, in, spec, digest); // gate rows
-            maskRows(gu, x * guSize + inter * h, inter, h, in, spec, digest); // up rows
-            maskRows(dn, x * dnSize, h, inter, mid, spec, digest);
+            for (int x = x0; x < x1; x++) {
+                if (!isKept[x]) {
+                    continue;
+                }
+                ExpertNorms n = lp.masks().experts().get(x);
+                boolean magnitude = n == null || n.tokens() == 0;
+                if (magnitude && spec.empty().equals("skip")) {
+                    continue;
+                }
+                double[] in = magnitude ? null : n.input();
+                double[] mid = magnitude ? null : n.intermediate();
+                int o = x - x0;
+                maskRows(gu, o * guSize, (int) inter, (int) h, in, spec, digest); // gate rows
+                maskRows(gu, o * guSize + (int) (inter * h), (int) inter, (int) h, in, spec, digest); // up rows
+                maskRows(dn, o * dnSize, (int) h, (int) inter, mid, spec, digest);
+            }
+            if (m != null) {
+                try (NDArray g = m.create(gu, new Shape(x1 - x0, 2 * inter, h)); NDArray d = m.create(dn, new Shape(x1 - x0, h, inter))) {
+                    guStack.set(new NDIndex("{}:{}", x0, x1), g);
+                    dnStack.set(new NDIndex("{}:{}", x0, x1), d);
+                }
+            }
         }
         if (m == null) {
             return null;
         }
-        NDArray guStack = m.create(gu, new Shape(e, 2L * inter, h)).transpose(0, 2, 1); // [E, H, 2I]
-        NDArray dnStack = m.create(dn, new Shape(e, h, inter)).transpose(0, 2, 1); // [E, I, H]
+        NDArray guView = guStack.transpose(0, 2, 1); // [E, H, 2I]
+        NDArray dnView = dnStack.transpose(0, 2, 1); // [E, I, H]
         for (int x = 0; x < e; x++) {
-            gateUp[x] = guStack.get(x);
-            down[x] = dnStack.get(x);
+            gateUp[x] = guView.get(x);
+            down[x] = dnView.get(x);
         }
-        return new NDArray[] {guStack, dnStack};
+        return new NDArray[] {guView, dnView};
     }
+
+    /** Floats per block of experts copied to Java for masking (64 Mi: 256 MiB). */
+    static final long MASK_BLOCK_FLOATS = 1L << 26;
 
     /** The values of a temporary view (closed here, so nothing accumulates on the weights' manager). */
     private static float[] floats(NDArray view) {
         try (NDArray t = view) {
-            if (t.getDataType() == DataType.FLOAT32) {
-                return t.toFloatArray();
-            }
-            try (NDArray f = t.toType(DataType.FLOAT32, true)) {
-                return f.toFloatArray();
-            }
+            return dev.moefrontier.harness.model.HostArrays.floats(t);
         }
     }
 
@@ -261,7 +287,7 @@ public final class AppliedPlan implements ModelPatch, AutoCloseable {
 
     /** A copy of {@code a} on {@code m}, rounded to the checkpoint dtype. */
     private NDArray round(NDArray a, NDManager m) {
-        float[] v = a.toType(DataType.FLOAT32, false).toFloatArray();
+        float[] v = dev.moefrontier.harness.model.HostArrays.floats(a);
         roundInPlace(v, expertDtype);
         // a is a transposed view [in, out]; rebuild it the same way so matmul sees the same layout
         Shape s = a.getShape();

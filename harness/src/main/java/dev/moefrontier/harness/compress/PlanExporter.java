@@ -246,7 +246,8 @@ public final class PlanExporter {
             long h = src.hiddenSize();
             if (which == 2) {
                 if (dn != null) {
-                    SafetensorsWriter.writeAll(out, SafetensorsWriter.encode(hf(dn), t.dtype()));
+                    float[] v = hf(dn);
+                    SafetensorsWriter.writeFloats(out, v, 0, v.length, t.dtype());
                 } else {
                     long n = h * inter * t.dtype().size();
                     copy(t, fused ? e * n : 0, n, out);
@@ -254,10 +255,13 @@ public final class PlanExporter {
                 return;
             }
             if (gu != null) {
-                float[] both = hf(gu); // [2I, H]: gate rows then up rows
-                int half = (int) (inter * h);
-                float[] part = fused ? both : java.util.Arrays.copyOfRange(both, which == 0 ? 0 : half, which == 0 ? half : 2 * half);
-                SafetensorsWriter.writeAll(out, SafetensorsWriter.encode(part, t.dtype()));
+                float[] both = hf(gu); // [2I, H]: gate rows then up rows (one expert: far below 2^31 elements)
+                int half = both.length / 2;
+                if (fused) {
+                    SafetensorsWriter.writeFloats(out, both, 0, both.length, t.dtype());
+                } else {
+                    SafetensorsWriter.writeFloats(out, both, which == 0 ? 0 : half, half, t.dtype());
+                }
             } else {
                 long n = (fused ? 2 : 1) * inter * h * t.dtype().size();
                 copy(t, fused ? e * n : 0, n, out);
@@ -276,12 +280,14 @@ public final class PlanExporter {
                 int half = v.length / 2;
                 v = java.util.Arrays.copyOfRange(v, which == 0 ? 0 : half, which == 0 ? half : 2 * half);
             }
-            SafetensorsWriter.writeAll(out, SafetensorsWriter.encode(v, t.dtype()));
+            SafetensorsWriter.writeFloats(out, v, 0, v.length, t.dtype());
         }
 
         /** A compute-layout weight [in, out] back in Hugging Face layout [out, in], as floats. */
         private static float[] hf(NDArray computeLayout) {
-            return computeLayout.transpose().toType(DataType.FLOAT32, false).toFloatArray();
+            try (NDArray t = computeLayout.transpose()) {
+                return dev.moefrontier.harness.model.HostArrays.floats(t);
+            }
         }
 
         private void copy(TensorInfo t, long offset, long len, FileChannel out) throws IOException {

@@ -29,6 +29,13 @@ import java.util.Map;
  * aborts on BF16 tensors) and unmapped at once.
  */
 public final class SafetensorsFile implements AutoCloseable {
+    /** Elements per memory-mapped window (256 Mi: at most 1 GiB of F32 data per mapping). */
+    static final int MAP_ELEMENTS = 1 << 28;
+    /** Elements per staging buffer of the whole-tensor reads (16 Mi: 64 MiB of floats, 128 MiB of doubles). */
+    static final int STAGE_ELEMENTS = 1 << 24;
+    /** The largest Java array length. */
+    static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+
     /** The reference implementation's bound on the header size. */
     public static final long MAX_HEADER_BYTES = 100_000_000L;
 
@@ -270,31 +277,45 @@ public final class SafetensorsFile implements AutoCloseable {
         if (count == 0) {
             return;
         }
-        long start = dataStart + t.begin() + offset * t.dtype().size();
-        long len = (long) count * t.dtype().size();
-        MappedByteBuffer map;
-        try {
-            map = channel.map(FileChannel.MapMode.READ_ONLY, start, len);
-        } catch (IOException e) {
-            throw CheckpointException.of(path, t.name(), "cannot map data: " + e.getMessage());
-        }
-        try {
-            map.order(ByteOrder.LITTLE_ENDIAN);
-            Widening.toFloat32(map, t.dtype(), count, dst);
-        } finally {
-            Unmapper.unmap(map);
+        // Mapped in windows of at most MAP_ELEMENTS, so no mapping approaches the 2 GiB limit of a MappedByteBuffer.
+        int es = t.dtype().size();
+        for (long o = 0; o < count; o += MAP_ELEMENTS) {
+            int c = (int) Math.min(MAP_ELEMENTS, count - o);
+            long start = dataStart + t.begin() + (offset + o) * es;
+            MappedByteBuffer map;
+            try {
+                map = channel.map(FileChannel.MapMode.READ_ONLY, start, (long) c * es);
+            } catch (IOException e) {
+                throw CheckpointException.of(path, t.name(), "cannot map data: " + e.getMessage());
+            }
+            try {
+                map.order(ByteOrder.LITTLE_ENDIAN);
+                Widening.toFloat32(map, t.dtype(), c, dst);
+            } finally {
+                Unmapper.unmap(map);
+            }
         }
     }
 
-    /** Reads a whole tensor as float32 (for small tensors and tests). */
+    /** Reads a whole tensor as float32 (for small tensors and tests; a Java array holds at most 2^31 − 9 floats). */
     public float[] readFloats(TensorInfo t) {
-        int n = Math.toIntExact(t.numel());
-        ByteBuffer buf = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
-        readFloats(t, 0, n, buf);
-        buf.flip();
-        float[] out = new float[n];
-        buf.asFloatBuffer().get(out);
-        Unmapper.unmap(buf);
+        long n = t.numel();
+        if (n > MAX_ARRAY) {
+            throw CheckpointException.of(path, t.name(), n + " elements do not fit one Java array; read the tensor in parts");
+        }
+        float[] out = new float[(int) n];
+        ByteBuffer buf = ByteBuffer.allocateDirect((int) Math.min(n, STAGE_ELEMENTS) * 4).order(ByteOrder.nativeOrder());
+        try {
+            for (long o = 0; o < n; o += STAGE_ELEMENTS) {
+                int c = (int) Math.min(STAGE_ELEMENTS, n - o);
+                buf.clear();
+                readFloats(t, o, c, buf);
+                buf.flip();
+                buf.asFloatBuffer().get(out, (int) o, c);
+            }
+        } finally {
+            Unmapper.unmap(buf);
+        }
         return out;
     }
 
@@ -303,11 +324,19 @@ public final class SafetensorsFile implements AutoCloseable {
         if (t.dtype() != DType.F64) {
             throw CheckpointException.of(path, t.name(), "expected F64, found " + t.dtype());
         }
-        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(t.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
-        readRaw(t, b);
-        b.flip();
-        double[] out = new double[Math.toIntExact(t.numel())];
-        b.asDoubleBuffer().get(out);
+        long n = t.numel();
+        if (n > MAX_ARRAY) {
+            throw CheckpointException.of(path, t.name(), n + " elements do not fit one Java array");
+        }
+        double[] out = new double[(int) n];
+        ByteBuffer b = ByteBuffer.allocate((int) Math.min(n, STAGE_ELEMENTS) * 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (long o = 0; o < n; o += STAGE_ELEMENTS) {
+            int c = (int) Math.min(STAGE_ELEMENTS, n - o);
+            b.clear().limit(c * 8);
+            readRawRange(t, o * 8, b);
+            b.flip();
+            b.asDoubleBuffer().get(out, (int) o, c);
+        }
         return out;
     }
 
@@ -333,26 +362,15 @@ public final class SafetensorsFile implements AutoCloseable {
         }
     }
 
-    /** Copies the raw bytes of a tensor (any dtype) into {@code dst}. */
+    /** Copies the raw bytes of a tensor (any dtype) into {@code dst} (which, being one buffer, holds under 2 GiB). */
     public void readRaw(TensorInfo t, ByteBuffer dst) {
-        long len = t.byteSize();
-        if (dst.remaining() < len) {
-            throw new IllegalArgumentException("destination too small for " + t.name());
+        if (dst.remaining() < t.byteSize()) {
+            throw new IllegalArgumentException("destination too small for " + t.name() + " (" + t.byteSize() + " bytes)");
         }
-        if (len == 0) {
-            return;
-        }
-        MappedByteBuffer map;
-        try {
-            map = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + t.begin(), len);
-        } catch (IOException e) {
-            throw CheckpointException.of(path, t.name(), "cannot map data: " + e.getMessage());
-        }
-        try {
-            dst.put(map);
-        } finally {
-            Unmapper.unmap(map);
-        }
+        ByteBuffer d = dst.duplicate();
+        d.limit(d.position() + (int) t.byteSize());
+        readRawRange(t, 0, d);
+        dst.position(d.position());
     }
 
     @Override

@@ -59,7 +59,7 @@ public final class SafetensorsWriter {
         if (TensorInfo.numel(shape) != values.length) {
             throw new IllegalArgumentException(name + ": " + values.length + " values for shape " + java.util.Arrays.toString(shape));
         }
-        return add(name, dtype, shape, out -> writeAll(out, encode(values, dtype)));
+        return add(name, dtype, shape, out -> writeFloats(out, values, 0, values.length, dtype));
     }
 
     /** Adds float64 values (F64). */
@@ -68,34 +68,57 @@ public final class SafetensorsWriter {
             throw new IllegalArgumentException(name + ": " + values.length + " values for shape " + java.util.Arrays.toString(shape));
         }
         return add(name, DType.F64, shape, out -> {
-            ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-            b.asDoubleBuffer().put(values);
-            writeAll(out, b);
+            for (int o = 0; o < values.length; o += CHUNK) {
+                int c = Math.min(CHUNK, values.length - o);
+                ByteBuffer b = ByteBuffer.allocate(c * 8).order(ByteOrder.LITTLE_ENDIAN);
+                b.asDoubleBuffer().put(values, o, c);
+                writeAll(out, b);
+            }
         });
     }
 
-    /** Adds a raw copy of tensor {@code t} of an open file (any dtype), byte for byte. */
+    /** Adds a raw copy of tensor {@code t} of an open file (any dtype), byte for byte, in chunks. */
     public SafetensorsWriter addCopy(String name, SafetensorsFile file, TensorInfo t) {
         return add(name, t.dtype(), t.shape(), out -> {
-            ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(t.byteSize()));
-            file.readRaw(t, b);
-            writeAll(out, b.flip());
+            long len = t.byteSize();
+            ByteBuffer b = ByteBuffer.allocate((int) Math.min(len, CHUNK * 4L));
+            for (long o = 0; o < len; o += b.capacity()) {
+                b.clear().limit((int) Math.min(b.capacity(), len - o));
+                file.readRawRange(t, o, b);
+                writeAll(out, b.flip());
+            }
         });
     }
 
-    /** Encodes float32 values little-endian as F32, F16 or BF16. */
+    /** Elements per encoding chunk: every buffer stays far below 2 GiB whatever the tensor's size. */
+    static final int CHUNK = 1 << 22;
+
+    /** Writes {@code values[from, from + count)} as {@code dtype}, little-endian, chunk by chunk. */
+    public static void writeFloats(FileChannel out, float[] values, int from, int count, DType dtype) throws IOException {
+        for (int o = 0; o < count; o += CHUNK) {
+            int c = Math.min(CHUNK, count - o);
+            writeAll(out, encode(values, from + o, c, dtype));
+        }
+    }
+
+    /** Encodes float32 values little-endian as F32, F16 or BF16 (at most {@link #CHUNK}-sized pieces in practice). */
     public static ByteBuffer encode(float[] values, DType dtype) {
-        ByteBuffer b = ByteBuffer.allocate(values.length * dtype.size()).order(ByteOrder.LITTLE_ENDIAN);
+        return encode(values, 0, values.length, dtype);
+    }
+
+    /** Encodes {@code values[from, from + count)}. */
+    public static ByteBuffer encode(float[] values, int from, int count, DType dtype) {
+        ByteBuffer b = ByteBuffer.allocate(Math.multiplyExact(count, dtype.size())).order(ByteOrder.LITTLE_ENDIAN);
         switch (dtype) {
-            case F32 -> b.asFloatBuffer().put(values);
+            case F32 -> b.asFloatBuffer().put(values, from, count);
             case BF16 -> {
-                for (int i = 0; i < values.length; i++) {
-                    b.putShort(i * 2, Widening.floatToBf16Bits(values[i]));
+                for (int i = 0; i < count; i++) {
+                    b.putShort(i * 2, Widening.floatToBf16Bits(values[from + i]));
                 }
             }
             case F16 -> {
-                for (int i = 0; i < values.length; i++) {
-                    b.putShort(i * 2, Widening.floatToHalfBits(values[i]));
+                for (int i = 0; i < count; i++) {
+                    b.putShort(i * 2, Widening.floatToHalfBits(values[from + i]));
                 }
             }
             default -> throw new IllegalArgumentException("cannot encode floats as " + dtype);

@@ -2,7 +2,6 @@ package dev.moefrontier.harness.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import dev.moefrontier.harness.io.DType;
 import dev.moefrontier.harness.io.SafetensorsWriter;
 import java.io.IOException;
@@ -54,7 +53,7 @@ public final class ForwardDump {
     }
 
     private static Tensor copy(NDArray a) {
-        return new Tensor(a.getShape().getShape(), a.toType(DataType.FLOAT32, false).toFloatArray());
+        return new Tensor(a.getShape().getShape(), HostArrays.floats(a));
     }
 
     /** Writes the tensors as F32 safetensors (atomically). */

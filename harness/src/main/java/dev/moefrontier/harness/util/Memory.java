@@ -49,6 +49,18 @@ public final class Memory {
         return -1;
     }
 
+    /**
+     * Returns free heap memory to the operating system ({@code malloc_trim(0)}, glibc): large computations that free
+     * and reallocate blocks of varying size otherwise keep their high-water mark resident. False where unavailable.
+     */
+    public static boolean trim() {
+        try {
+            return com.sun.jna.NativeLibrary.getInstance("c").getFunction("malloc_trim").invokeInt(new Object[] {0}) != 0;
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** "1.23 GB". */
     public static String human(long bytes) {
         if (bytes < 0) {
