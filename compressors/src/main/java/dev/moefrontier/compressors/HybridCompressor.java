@@ -33,6 +33,11 @@ final class HybridCompressor implements Compressor {
     }
 
     @Override
+    public String version() {
+        return expert.version() + "+wanda1";
+    }
+
+    @Override
     public String description() {
         return expert.name() + " at expert ratio r1, then Wanda on the survivors so the MoE-block total equals the ratio";
     }

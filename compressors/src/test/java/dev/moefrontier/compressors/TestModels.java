@@ -27,7 +27,7 @@ final class TestModels {
 
     /** Context over {@code dir} calibrated on {@code ids} (a token-id .json), collecting {@code stats}. */
     static CompressionContext context(MoeTransformer model, Path ids, Set<Statistic> stats) {
-        CalibrationData data = CalibrationData.load(CalibrationSpec.tokenIds(ids), model.checkpoint().dir(), model.config().vocabSize());
+        CalibrationData data = CalibrationData.load(CalibrationSpec.tokenIds(ids), model.checkpoint().dir(), model.config().vocabSize(), 1 << 20);
         Calibrator cal = new Calibrator(CACHE, 4096, s -> { });
         CalibrationStats st = cal.collect(model, data, stats, dev.moefrontier.harness.model.ModelPatch.NONE);
         return CompressionContext.builder().setModel(model).optData(data).optStats(st).optCalibrator(cal).optSeed(7).build();

@@ -5,6 +5,9 @@ import java.awt.Color;
 import java.awt.Font;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.nio.file.Files;
+import java.io.OutputStream;
+import dev.moefrontier.harness.util.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.VectorGraphicsEncoder;
 import org.knowm.xchart.internal.chartpart.Chart;
@@ -37,8 +40,17 @@ final class Figures {
     static Figure save(Chart<?, ?> chart, Path dir, String name, String title, String caption) throws IOException {
         Path png = dir.resolve(name + ".png");
         Path svg = dir.resolve(name + ".svg");
-        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
-        VectorGraphicsEncoder.saveVectorGraphic(chart, svg.toString(), VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
+        // Written to temporary names and renamed: a full disk leaves the previous figure, never a truncated one.
+        AtomicFiles.write(png, tmp -> {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
+            }
+        });
+        AtomicFiles.write(svg, tmp -> {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                VectorGraphicsEncoder.saveVectorGraphic(chart, out, VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
+            }
+        });
         return new Figure(png, svg, title, caption);
     }
 

@@ -326,6 +326,15 @@ class SweepEndToEndTest {
         for (int w = 0; w < workers.size(); w++) {
             assertEquals(0, workers.get(w).waitFor(), Files.readString(tmp.resolve("worker-" + w + ".log")));
         }
+        // The duplicate of group 0 claims cells instead of repeating them: together the two ran each cell once.
+        int ranInGroup0 = 0;
+        java.util.regex.Pattern done = java.util.regex.Pattern.compile("group 0: (\\d+) cells run");
+        for (int w : List.of(0, workers.size() - 1)) {
+            java.util.regex.Matcher mt = done.matcher(Files.readString(tmp.resolve("worker-" + w + ".log")));
+            assertTrue(mt.find(), "worker " + w + " reports its cells");
+            ranInGroup0 += Integer.parseInt(mt.group(1));
+        }
+        assertEquals(SweepPlan.read(planDir).groups().get(0).cells().size(), ranInGroup0, "no cell of group 0 computed twice");
         Cli.Result c = Cli.run("collect", planDir.toString());
         assertEquals(0, c.status(), c.err());
         Map<String, String> sweep = values(frontier(run));

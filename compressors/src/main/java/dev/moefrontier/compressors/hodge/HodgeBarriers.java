@@ -59,10 +59,24 @@ public final class HodgeBarriers {
     /** Pairs, then candidate triangles from them, then triplets, for one layer. */
     public static LayerBarriers compute(MergeBarriers mb, int layer, int experts, BarrierSettings s) {
         double[][] pairs = mb.pairMatrix(layer, experts);
+        for (int i = 0; i < experts; i++) {
+            for (int j = 0; j < experts; j++) {
+                if (!Double.isFinite(pairs[i][j])) {
+                    throw new dev.moefrontier.harness.util.NonFiniteException("merge barrier of MoE layer " + layer
+                            + ", experts (" + i + ", " + j + ") is " + pairs[i][j] + " (non-finite weights or activations)");
+                }
+            }
+        }
         // Candidates are a decision on computed barriers: taken on the §10 grid, like every later step.
         int[][] cands = Candidates.triangles(Decisions.snap(pairs, Decisions.BARRIERS), s.triangleCap(), s.candidateSeed());
         double[] trip = cands.length == 0 ? new double[0]
                 : mb.compute(layer, java.util.Arrays.asList(cands), "barriers L" + layer + " triplets");
+        for (int t = 0; t < trip.length; t++) {
+            if (!Double.isFinite(trip[t])) {
+                throw new dev.moefrontier.harness.util.NonFiniteException("triplet barrier of MoE layer " + layer + ", experts "
+                        + java.util.Arrays.toString(cands[t]) + " is " + trip[t] + " (non-finite weights or activations)");
+            }
+        }
         return new LayerBarriers(layer, pairs, cands, trip);
     }
 

@@ -124,7 +124,7 @@ final class HodgeBenchmarks {
                 Path ids = tmp.resolve("ids.json");
                 Files.writeString(ids, sb.append("]}").toString());
                 try (MoeTransformer m = MoeTransformer.open(dir)) {
-                    CalibrationData d = CalibrationData.load(CalibrationSpec.tokenIds(ids), dir, vocab);
+                    CalibrationData d = CalibrationData.load(CalibrationSpec.tokenIds(ids), m);
                     CalibrationStats st = new Calibrator(null, 4096, x -> { }).collect(m, d, EnumSet.of(Statistic.ROUTING), ModelPatch.NONE);
                     List<int[]> pairs = new ArrayList<>();
                     for (int i = 0; i < experts; i++) {

@@ -38,6 +38,12 @@ public class HodgeCoverCompressor implements Compressor {
         this.description = description;
     }
 
+    /** Plans depend on the barrier computation (methods.md §5): its version is part of the compressor's. */
+    @Override
+    public String version() {
+        return "2-barriers" + BarrierSettings.VERSION;
+    }
+
     @Override
     public String name() {
         return name;

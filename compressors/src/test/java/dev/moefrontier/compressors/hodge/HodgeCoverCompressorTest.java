@@ -42,7 +42,7 @@ class HodgeCoverCompressorTest {
 
     private CompressionContext context(MoeTransformer m, Path ids, List<String> log) {
         Progress.quiet(true);
-        CalibrationData d = CalibrationData.load(CalibrationSpec.tokenIds(ids), m.checkpoint().dir(), m.config().vocabSize());
+        CalibrationData d = CalibrationData.load(CalibrationSpec.tokenIds(ids), m.checkpoint().dir(), m.config().vocabSize(), 1 << 20);
         Calibrator cal = new Calibrator(tmp.resolve("cache"), 4096, log::add);
         return CompressionContext.builder().setModel(m).optData(d).optStats(cal.stats(m, d, EnumSet.of(Statistic.OUTPUT_NORMS)))
                 .optCalibrator(cal).optLog(log::add).build();

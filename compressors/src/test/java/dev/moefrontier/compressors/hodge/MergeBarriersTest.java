@@ -50,7 +50,7 @@ class MergeBarriersTest {
             sb.append(i == 0 ? "" : ",").append(java.util.Arrays.toString(windows.get(i)));
         }
         Files.writeString(f, sb.append("]}").toString());
-        CalibrationData d = CalibrationData.load(CalibrationSpec.tokenIds(f), m.checkpoint().dir(), 64);
+        CalibrationData d = CalibrationData.load(CalibrationSpec.tokenIds(f), m.checkpoint().dir(), 64, 1 << 20);
         return new Calibrator(null, 4096, s -> { }).collect(m, d, EnumSet.of(Statistic.ROUTING), ModelPatch.NONE);
     }
 

@@ -143,7 +143,7 @@ class PlantedStructureTest {
     @EnumSource(MergeBarriers.Mode.class)
     void barriersShowThePlantedCycleAndHarmLivesOnIt(MergeBarriers.Mode mode) {
         try (MoeTransformer m = MoeTransformer.open(model)) {
-            CalibrationData data = CalibrationData.load(CalibrationSpec.tokenIds(ids), model, V);
+            CalibrationData data = CalibrationData.load(CalibrationSpec.tokenIds(ids), model, V, 1 << 20);
             CalibrationStats st = new Calibrator(null, 4096, s -> { }).collect(m, data, EnumSet.of(Statistic.OUTPUT_NORMS), ModelPatch.NONE);
             for (int e = 0; e < E; e++) {
                 assertEquals(16, st.layer(0).count(e), "each group routed to its own expert");

@@ -26,14 +26,20 @@ public record CalibrationData(CalibrationSpec spec, List<int[]> windows) {
     }
 
     /**
-     * Loads the windows of {@code spec} for a model with {@code vocab} tokens whose directory is {@code modelDir} (for
-     * its tokenizer).
+     * Loads the windows of {@code spec} for a model with {@code vocab} tokens and a context of {@code context} positions
+     * whose directory is {@code modelDir} (for its tokenizer). Windows longer than the context are refused.
      */
-    public static CalibrationData load(CalibrationSpec spec, Path modelDir, int vocab) {
+    public static CalibrationData load(CalibrationSpec spec, Path modelDir, int vocab, int context) {
         if (spec.kind() == CalibrationSpec.Kind.TOKEN_IDS) {
             List<int[]> seqs = InputsFile.read(spec.source());
             InputsFile.checkVocabulary(spec.source(), seqs, vocab);
+            InputsFile.checkContext(spec.source(), seqs, context);
             return new CalibrationData(spec, Collections.unmodifiableList(seqs));
+        }
+        if (spec.length() > context) {
+            throw CheckpointException.of(spec.source(), "calibration windows of " + spec.length() + " tokens are longer than"
+                    + " the model's context of " + context + " (max_position_embeddings); use --calib-length " + context
+                    + " or less");
         }
         List<String> docs = spec.kind() == CalibrationSpec.Kind.JSONL ? readJsonl(spec.source()) : readText(spec.source());
         try (HuggingFaceTokenizer tok = Tokenization.load(modelDir)) {
@@ -65,6 +71,11 @@ public record CalibrationData(CalibrationSpec spec, List<int[]> windows) {
         }
     }
 
+    /** The windows of {@code spec} for {@code model}: its vocabulary, context and tokenizer. */
+    public static CalibrationData load(CalibrationSpec spec, dev.moefrontier.harness.model.MoeTransformer model) {
+        return load(spec, model.checkpoint().dir(), model.config().vocabSize(), model.config().maxPositions());
+    }
+
     /** Documents of a plain-text file: blocks separated by blank lines. */
     static List<String> readText(Path file) {
         try {
@@ -82,7 +93,7 @@ public record CalibrationData(CalibrationSpec spec, List<int[]> windows) {
         } catch (java.nio.file.NoSuchFileException e) {
             throw CheckpointException.of(file, "no such file");
         } catch (IOException e) {
-            throw CheckpointException.of(file, "cannot read: " + e.getMessage());
+            throw CheckpointException.of(file, "cannot read: " + dev.moefrontier.harness.util.IoErrors.reason(e));
         }
     }
 

@@ -28,6 +28,11 @@ public final class CalibrationStats {
         this.meta = Collections.unmodifiableMap(new LinkedHashMap<>(meta));
     }
 
+    /** Throws {@link dev.moefrontier.harness.util.NonFiniteException} naming the first layer and statistic with NaN/Inf. */
+    public void checkFinite() {
+        layers.values().forEach(LayerStats::checkFinite);
+    }
+
     /** Kinds of statistics held. */
     public Set<Statistic> present() {
         return present;

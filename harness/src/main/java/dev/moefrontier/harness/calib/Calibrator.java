@@ -53,10 +53,9 @@ public final class Calibrator {
         return maxBatchTokens;
     }
 
-    /** {@code $FRONTIER_CACHE} or {@code ~/.cache/moe-frontier}. */
+    /** {@code -Dfrontier.cache}, {@code $FRONTIER_CACHE} or {@code ~/.cache/moe-frontier}. */
     public static Path defaultCacheDir() {
-        String env = System.getenv("FRONTIER_CACHE");
-        return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "moe-frontier");
+        return dev.moefrontier.harness.io.ContentDigest.defaultRoot();
     }
 
     /** The cache key of a checkpoint and calibration spec, under the numerics in force (statistics depend on them). */
@@ -81,6 +80,7 @@ public final class Calibrator {
             if (Files.exists(file)) {
                 try {
                     CalibrationStats cached = CalibrationStats.load(file);
+                    cached.checkFinite();
                     if (cached.has(need)) {
                         log.accept("calibration: reusing cached statistics " + file);
                         return cached;
@@ -127,6 +127,7 @@ public final class Calibrator {
         meta.put("windows", Integer.toString(data.windows().size()));
         meta.put("tokens", Long.toString(data.tokens()));
         CalibrationStats stats = collector.result(meta);
+        stats.checkFinite();
         coverage(stats).forEach(log);
         return stats;
     }

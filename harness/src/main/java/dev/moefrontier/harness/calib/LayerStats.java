@@ -33,6 +33,18 @@ public final class LayerStats {
         this.moments = new double[POWERS * POWERS * experts];
     }
 
+    /** Refuses a statistic holding NaN/Inf, naming the layer and the statistic (a NaN weight or activation upstream). */
+    void checkFinite() {
+        String at = "calibration statistics, MoE layer " + layer + ", ";
+        dev.moefrontier.harness.util.NonFiniteException.check(moments, at + "routed moments [(alpha*3+beta)*E+e]");
+        dev.moefrontier.harness.util.NonFiniteException.check(wandaIn, at + "wanda input norms [e*H+j]");
+        dev.moefrontier.harness.util.NonFiniteException.check(wandaMid, at + "wanda intermediate norms [e*I+j]");
+        dev.moefrontier.harness.util.NonFiniteException.check(sharedIn, at + "shared-expert input norms");
+        dev.moefrontier.harness.util.NonFiniteException.check(sharedMid, at + "shared-expert intermediate norms");
+        dev.moefrontier.harness.util.NonFiniteException.check(gram, at + "router gram [i*E+j]");
+        dev.moefrontier.harness.util.NonFiniteException.check(outSum, at + "expert output sums [e*H+j]");
+    }
+
     public int layer() {
         return layer;
     }

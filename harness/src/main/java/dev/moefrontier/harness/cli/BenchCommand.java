@@ -428,7 +428,7 @@ final class BenchCommand implements Runnable {
                         : java.util.EnumSet.of(dev.moefrontier.harness.calib.Statistic.OUTPUT_NORMS);
                 try (MoeTransformer m = MoeTransformer.open(dir)) {
                     var data = dev.moefrontier.harness.calib.CalibrationData.load(
-                            dev.moefrontier.harness.calib.CalibrationSpec.tokenIds(ids), dir, 1024);
+                            dev.moefrontier.harness.calib.CalibrationSpec.tokenIds(ids), m);
                     var cal = new dev.moefrontier.harness.calib.Calibrator(null, 4096, s -> { });
                     long t0 = System.nanoTime();
                     cal.collect(m, data, stats, dev.moefrontier.harness.model.ModelPatch.NONE);

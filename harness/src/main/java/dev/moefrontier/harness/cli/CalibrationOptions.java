@@ -24,9 +24,9 @@ public final class CalibrationOptions {
             description = "Windows drawn from a text corpus. Default: ${DEFAULT-VALUE}.")
     int count;
 
-    @Option(names = "--calib-length", defaultValue = "2048", paramLabel = "T",
-            description = "Tokens per window. Default: ${DEFAULT-VALUE}.")
-    int length;
+    @Option(names = "--calib-length", paramLabel = "T",
+            description = "Tokens per window. Default: min(2048, the model's context).")
+    Integer length;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed for window sampling and seeded compressors. Default: ${DEFAULT-VALUE}.")
     long seed;
@@ -50,17 +50,27 @@ public final class CalibrationOptions {
             }
             return;
         }
-        if (!Files.isRegularFile(file)) {
+        if (!Files.exists(file)) {
             throw CheckpointException.of(file, "no such file");
         }
-        spec().kind();
+        if (Files.isDirectory(file)) {
+            throw CheckpointException.of(file, "is a directory; --calibration takes a file (.json token ids, .txt, .jsonl)");
+        }
+        spec(2048).kind();
+        if (count < 1) {
+            throw new Main.UserError("--calib-count must be at least 1 (got " + count + ")");
+        }
+        if (length != null && length < 2) {
+            throw new Main.UserError("--calib-length must be at least 2 (got " + length + ")");
+        }
         if (batchTokens < 1) {
             throw new Main.UserError("--batch-tokens must be positive");
         }
     }
 
-    public CalibrationSpec spec() {
-        return new CalibrationSpec(file, count, length, seed);
+    /** The spec for a model whose context is {@code context} tokens (the default window is min(2048, context)). */
+    public CalibrationSpec spec(int context) {
+        return new CalibrationSpec(file, count, length != null ? length : Math.min(2048, context), seed);
     }
 
     public long seed() {
@@ -78,7 +88,7 @@ public final class CalibrationOptions {
         CompressionContext.Builder b = CompressionContext.builder().setModel(model).optCalibrator(cal).optSeed(seed)
                 .optLog(System.err::println);
         if (file != null && (needData || !stats.isEmpty())) {
-            CalibrationData data = CalibrationData.load(spec(), model.checkpoint().dir(), model.config().vocabSize());
+            CalibrationData data = CalibrationData.load(spec(model.config().maxPositions()), model);
             b.optData(data);
             if (!stats.isEmpty()) {
                 CalibrationStats st = cal.stats(model, data, stats);

@@ -32,13 +32,13 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SweepRunner.checkUnused(out, run.resume);
+        SweepRunner.checkUnused(out, run.resume, out.resolve("demo.yaml"));
         Path spec = writeBundledSpec(out);
         SweepPlan plan = SweepValidator.validate(SweepSpec.load(spec));
         System.out.printf("MoE Frontier demo: %d compressors x %d ratios on %d minis (%d cells) -> %s%n",
                 plan.spec().compressors().size(), plan.spec().ratios().size(), plan.groups().size(), plan.cellCount(), out);
         long t0 = System.nanoTime();
-        RunSummary r = run.runner().sweep(plan, out, run.resume);
+        RunSummary r = run.runner().sweep(plan, out, run.resume, run.allowSpecChange);
         SweepCommand.summarize(r, out);
         System.out.printf("demo finished in %.0f s; open %s%n", (System.nanoTime() - t0) / 1e9, out.resolve("report.html"));
         return 0;

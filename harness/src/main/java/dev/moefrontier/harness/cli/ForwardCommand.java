@@ -46,6 +46,7 @@ final class ForwardCommand implements Callable<Integer> {
         List<int[]> seqs = InputsFile.read(inputs);
         try (MoeTransformer m = runtime.open(model)) {
             InputsFile.checkVocabulary(inputs, seqs, m.config().vocabSize());
+            InputsFile.checkContext(inputs, seqs, m.config().maxPositions());
             ModelPatch patch = PlanExporter.patchFor(m); // redirect semantics of an exported redirect plan
             if (patch != ModelPatch.NONE) {
                 System.err.println("note: applying the redirect plan of " + model.resolve(PlanExporter.PLAN_FILE));

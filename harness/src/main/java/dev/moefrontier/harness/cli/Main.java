@@ -151,10 +151,17 @@ public final class Main implements Runnable {
     private static boolean expected(Throwable ex) {
         return ex instanceof CheckpointException || ex instanceof IllegalArgumentException
                 || ex instanceof UncheckedIOException || ex instanceof java.io.IOException
-                || ex instanceof UserError || ex instanceof dev.moefrontier.harness.runtime.NumericsException;
+                || ex instanceof UserError || ex instanceof dev.moefrontier.harness.runtime.NumericsException
+                || ex instanceof dev.moefrontier.harness.util.NonFiniteException;
     }
 
-    private static String message(Throwable ex) {
+    static String message(Throwable ex) {
+        if (ex instanceof UncheckedIOException u) {
+            return dev.moefrontier.harness.util.IoErrors.describe(u).replace('\n', ' ');
+        }
+        if (ex instanceof java.io.IOException io) {
+            return dev.moefrontier.harness.util.IoErrors.describe(io).replace('\n', ' ');
+        }
         String m = ex.getMessage();
         if (expected(ex) && m != null) {
             return m.replace('\n', ' ');

@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
         description = {"Plan a sweep for a cluster scheduler, without running it.",
             "",
             "Writes into DIR: plan.json (the resolved spec), cells.jsonl (one cell group per line: a backbone with all its",
-            "cells), slurm.sbatch (an array job, sbatch --array=0-(N-1)%K) and job.yaml (a Kubernetes Indexed Job). Each task",
+            "cells), slurm.sbatch (an array job, sbatch --array=0-(N-1)%%K) and job.yaml (a Kubernetes Indexed Job). Each task",
             "runs 'frontier run-cell --plan DIR --index I'; all write into DIR/run; then 'frontier collect DIR/run'."})
 final class PlanCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SPEC")
@@ -38,7 +38,7 @@ final class PlanCommand implements Callable<Integer> {
         }
         SweepPlan plan = SweepValidator.validate(SweepSpec.load(spec));
         plan.write(out);
-        SweepRunner.prepare(plan, out.resolve("run"), true);
+        SweepRunner.prepare(plan, out.resolve("run"), true, false, System.err::println);
         dev.moefrontier.harness.sweep.Schedulers.write(out, plan.groups().size(), parallel, frontier);
         System.out.printf("planned %s: %d groups, %d cells -> %s (plan.json, cells.jsonl, slurm.sbatch, job.yaml)%n", plan.spec().name(),
                 plan.groups().size(), plan.cellCount(), out);

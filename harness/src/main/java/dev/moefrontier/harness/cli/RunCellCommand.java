@@ -30,7 +30,8 @@ final class RunCellCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SweepPlan p = SweepPlan.read(plan);
         GroupRunner.Outcome o = options.runner().runGroup(p, index, run != null ? run : plan.resolve("run"), options.resume);
-        System.out.printf("group %d: %d cells run, %d already done, %d failed%n", index, o.done(), o.skipped(), o.failed());
+        System.out.printf("group %d: %d cells run, %d already done, %d failed, %d left to another worker%n", index, o.done(),
+                o.skipped(), o.failed(), o.elsewhere());
         return o.failed() > 0 ? 1 : 0;
     }
 }

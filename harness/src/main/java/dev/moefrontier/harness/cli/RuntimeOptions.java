@@ -23,6 +23,11 @@ public final class RuntimeOptions {
                     + " (resident when the float32 model fits in a quarter of RAM). Default: ${DEFAULT-VALUE}.")
     String residency;
 
+    @Option(names = "--skip-weight-scan",
+            description = "Do not scan the checkpoint's weights for NaN/Inf when opening it (the scan shares one pass with the"
+                    + " content hash that keys every cache and is remembered per file; NaN/Inf met at run time is still an error).")
+    boolean skipWeightScan;
+
     /** Applies thread settings (before the engine starts) and resolves the device. */
     public Device device() {
         Engines.threads(threads, null);
@@ -42,6 +47,6 @@ public final class RuntimeOptions {
     /** Opens a model with these options. */
     public MoeTransformer open(Path dir) {
         ModelWeights.Residency r = residency();
-        return MoeTransformer.builder().setPath(dir).optDevice(device()).optResidency(r).build();
+        return MoeTransformer.builder().setPath(dir).optDevice(device()).optResidency(r).optScanWeights(!skipWeightScan).build();
     }
 }

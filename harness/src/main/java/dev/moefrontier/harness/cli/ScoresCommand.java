@@ -58,8 +58,12 @@ final class ScoresCommand implements Callable<Integer> {
                 }
             }
         } else {
+            Set<String> seen = new java.util.HashSet<>();
             for (String n : criteria) {
                 Compressor c = catalog.get(n.trim());
+                if (!seen.add(c.name())) {
+                    throw new Main.UserError("--criteria names '" + c.name() + "' twice");
+                }
                 if (!(c instanceof ExpertScorer s)) {
                     throw new Main.UserError("'" + n + "' does not score experts (it is not a score-based compressor)");
                 }
@@ -80,13 +84,14 @@ final class ScoresCommand implements Callable<Integer> {
             for (ExpertScorer s : scorers) {
                 Map<Integer, double[]> table = s.scores(ctx, opts.get(s));
                 for (Map.Entry<Integer, double[]> e : table.entrySet()) {
-                    int[] order = s.pruneOrder(e.getValue());
+                    int[] order = s.pruneOrder(e.getKey(), e.getValue()); // refuses NaN/Inf, naming layer and expert
                     int n = order.length;
                     int[] rank = new int[n];
                     for (int i = 0; i < n; i++) {
                         rank[order[i]] = n - i; // pruned first = least important = rank E
                     }
-                    LayerStats ls = ctx.stats() == null ? null : statsOrNull(ctx, e.getKey());
+                    // Weight-only criteria (aimer) run without calibration: the tokens column is then empty.
+                    LayerStats ls = ctx.hasStats() ? statsOrNull(ctx, e.getKey()) : null;
                     for (int x = 0; x < n; x++) {
                         csv.append(e.getKey()).append(',').append(x).append(',').append(s.name()).append(',')
                                 .append(e.getValue()[x]).append(',').append(rank[x]).append(',')

@@ -39,7 +39,7 @@ final class SweepCommand implements Callable<Integer> {
         SweepPlan plan = SweepValidator.validate(s);
         Path dir = out != null ? out : Path.of("runs", s.name());
         System.out.printf("sweep %s: %d backbones, %d cells -> %s%n", s.name(), plan.groups().size(), plan.cellCount(), dir);
-        RunSummary r = run.runner().sweep(plan, dir, run.resume);
+        RunSummary r = run.runner().sweep(plan, dir, run.resume, run.allowSpecChange);
         summarize(r, dir);
         return 0;
     }

@@ -50,6 +50,11 @@ public final class CompressionContext {
         return data != null;
     }
 
+    /** Whether calibration statistics were collected. */
+    public boolean hasStats() {
+        return stats != null;
+    }
+
     /** Statistics of the dense model over {@link #data()}. */
     public CalibrationStats stats() {
         if (stats == null) {

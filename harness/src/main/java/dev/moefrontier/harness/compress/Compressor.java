@@ -13,6 +13,14 @@ import java.util.Set;
  */
 public interface Compressor extends Named {
 
+    /**
+     * The version of this compressor's semantics: bump it when the same options, ratio and statistics would give a
+     * different plan, so that resumed sweeps rerun its cells instead of keeping results of the old code.
+     */
+    default String version() {
+        return "1";
+    }
+
     /** The options this compressor accepts, with defaults. */
     default List<OptionSpec> options() {
         return List.of();

@@ -43,7 +43,8 @@ public final class Decisions {
         double m = 0;
         for (int i = 0; i < v.length; i++) {
             if (!Double.isFinite(v[i])) {
-                throw new IllegalArgumentException("non-finite value " + v[i] + " at index " + i);
+                throw new dev.moefrontier.harness.util.NonFiniteException("a decision value is " + v[i] + " at index " + i
+                        + " (non-finite statistics or weights upstream); no decision is made from it");
             }
             m = Math.max(m, Math.abs(v[i]));
         }

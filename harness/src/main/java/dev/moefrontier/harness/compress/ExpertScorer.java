@@ -48,7 +48,7 @@ public interface ExpertScorer extends Compressor {
     default int[] pruneOrder(int layer, double[] scores) {
         for (int x = 0; x < scores.length; x++) {
             if (!Double.isFinite(scores[x])) {
-                throw new IllegalArgumentException(name() + ": score of layer " + layer + " expert " + x + " is " + scores[x]
+                throw new dev.moefrontier.harness.util.NonFiniteException(name() + ": score of layer " + layer + " expert " + x + " is " + scores[x]
                         + " (non-finite statistics or weights); no plan is made from it");
             }
         }

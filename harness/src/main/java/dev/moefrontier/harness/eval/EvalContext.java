@@ -32,6 +32,10 @@ public final class EvalContext implements AutoCloseable {
         this.modelKey = (b.modelKey != null ? b.modelKey : model.checkpoint().fingerprint()) + "|" + Numerics.cacheKey();
         this.limit = b.limit;
         this.batchTokens = b.batchTokens;
+        if (b.maxLength > defaultMaxLength(model)) {
+            throw new IllegalArgumentException("--max-length " + b.maxLength + " exceeds the model's context of "
+                    + defaultMaxLength(model) + " tokens (max_position_embeddings of " + model.checkpoint().dir() + ")");
+        }
         this.maxLength = b.maxLength > 0 ? b.maxLength : defaultMaxLength(model);
         this.addSpecialTokens = b.addSpecialTokens;
         this.cache = b.cache;

@@ -86,6 +86,7 @@ public final class LoglikelihoodEngine {
         Answer[] answers = new Answer[queries.size()];
         String[] keys = new String[queries.size()];
         Map<String, Unit> units = new LinkedHashMap<>();
+        int truncated = 0;
         for (int q = 0; q < queries.size(); q++) {
             Query r = queries.get(q);
             if (r.continuation().length == 0) {
@@ -105,8 +106,14 @@ public final class LoglikelihoodEngine {
             }
             int[] whole = concat(r.context(), r.continuation());
             int from = Math.max(0, whole.length - (maxLength + 1));
+            truncated += from > 0 ? 1 : 0;
             int[] input = Arrays.copyOfRange(whole, from, whole.length - 1);
             units.computeIfAbsent(Arrays.toString(input), k -> new Unit(input)).queries.add(q);
+        }
+        if (truncated > 0) {
+            // lm-eval's rule for inputs past the context: keep the last max_length tokens (methods.md §6).
+            System.err.printf("warning: %s: %d of %d request(s) longer than the context of %d tokens were left-truncated%n",
+                    label, truncated, queries.size(), maxLength);
         }
         List<Unit> todo = new ArrayList<>(units.values());
         todo.sort((a, b) -> Integer.compare(b.input.length, a.input.length)); // longest first, like lm-eval
@@ -197,6 +204,9 @@ public final class LoglikelihoodEngine {
                 System.arraycopy(logp.argMax(1).toType(DataType.INT64, false).toLongArray(), 0, argmax, from, to - from);
             }
         }
+        // A NaN/Inf logit (a corrupt weight, an overflow) must not be scored or cached (issue: never silently wrong).
+        dev.moefrontier.harness.util.NonFiniteException.check(lp, "log-probabilities of the target tokens (model "
+                + model.checkpoint().dir() + ", a batch of " + spans.size() + " requests: non-finite logits)");
         for (int[] s : spans) {
             double ll = 0;
             boolean greedy = true;

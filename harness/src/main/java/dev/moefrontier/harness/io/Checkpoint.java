@@ -33,6 +33,8 @@ public final class Checkpoint implements AutoCloseable {
     private final List<SafetensorsFile> files;
     private final Map<String, TensorInfo> tensors;
     private final Map<Path, SafetensorsFile> byPath;
+    private final Map<Path, ContentDigest> digests = new java.util.concurrent.ConcurrentHashMap<>();
+    private String fingerprint;
 
     private Checkpoint(Path dir, List<SafetensorsFile> files, Map<String, TensorInfo> tensors) {
         this.dir = dir;
@@ -185,46 +187,104 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     /**
-     * A content fingerprint for caches: SHA-256 over every header (names, dtypes, shapes, offsets), file sizes and a
-     * sample of each tensor's bytes (first and last 64). Cheap on multi-GB checkpoints, and it changes when weights are
-     * rewritten in place with different values in those samples; use {@link #fullDigest()} for exactness.
+     * The files besides the tensors that decide what a model computes: its config (canonicalized, so key order and
+     * whitespace do not matter) and its tokenizer.
      */
-    public String fingerprint() {
-        MessageDigest md = sha256();
-        ByteBuffer tmp = ByteBuffer.allocate(128).order(ByteOrder.LITTLE_ENDIAN);
-        for (TensorInfo t : new TreeMap<>(tensors).values()) {
-            md.update((t.name() + "|" + t.dtype() + "|" + t.shapeString() + "|" + t.byteSize() + ";").getBytes(StandardCharsets.UTF_8));
-            long n = t.byteSize();
-            SafetensorsFile f = fileOf(t);
-            if (n <= 128) {
-                ByteBuffer b = ByteBuffer.allocate((int) n);
-                f.readRaw(t, b);
-                md.update(b.flip());
-            } else {
-                tmp.clear();
-                f.readRaw(new TensorInfo(t.name(), DType.U8, new long[] {64}, t.begin(), t.begin() + 64, t.file()), tmp);
-                f.readRaw(new TensorInfo(t.name(), DType.U8, new long[] {64}, t.end() - 64, t.end(), t.file()), tmp);
-                md.update(tmp.flip());
+    public static final List<String> DEFINING_FILES = List.of("config.json", "tokenizer.json", "tokenizer_config.json",
+            "special_tokens_map.json", "vocab.json", "merges.txt", "tokenizer.model", "added_tokens.json");
+
+    /**
+     * The content fingerprint every cache is keyed by: SHA-256 over the canonical config, the tokenizer files and the
+     * SHA-256 of every byte of every safetensors file (remembered per file by {@link ContentDigest}). Any edit to any of
+     * them, anywhere in the data, changes it.
+     */
+    public synchronized String fingerprint() {
+        if (fingerprint == null) {
+            MessageDigest md = sha256();
+            for (String name : DEFINING_FILES) {
+                Path f = dir.resolve(name);
+                if (!Files.isRegularFile(f)) {
+                    continue;
+                }
+                md.update((name + ":").getBytes(StandardCharsets.UTF_8));
+                md.update(name.endsWith(".json") && !name.equals("tokenizer.json") ? canonicalJson(f) : readBytes(f));
+                md.update((byte) 0);
             }
+            for (SafetensorsFile f : files) {
+                ContentDigest d = digest(f, false);
+                md.update((f.path().getFileName() + ":" + d.sha256() + ";").getBytes(StandardCharsets.UTF_8));
+            }
+            fingerprint = HexFormat.of().formatHex(md.digest()).substring(0, 24);
         }
-        return HexFormat.of().formatHex(md.digest()).substring(0, 16);
+        return fingerprint;
     }
 
-    /** SHA-256 of every safetensors file's bytes, in file-name order. */
-    public String fullDigest() {
-        MessageDigest md = sha256();
+    /**
+     * Refuses a checkpoint holding NaN or ±Inf in any floating-point tensor, naming the file, tensor and element.
+     * The scan runs with the content hash (one pass) and is remembered with it.
+     *
+     * @return seconds spent scanning (0 when every file's result was remembered)
+     */
+    public double verifyFinite() {
+        long t0 = System.nanoTime();
+        boolean computed = false;
         for (SafetensorsFile f : files) {
-            try (var in = Files.newInputStream(f.path())) {
-                byte[] buf = new byte[1 << 20];
-                int r;
-                while ((r = in.read(buf)) > 0) {
-                    md.update(buf, 0, r);
-                }
-            } catch (IOException e) {
-                throw CheckpointException.of(f.path(), "read error: " + e.getMessage());
+            boolean known = digests.containsKey(f.path()) && digests.get(f.path()).scanned();
+            ContentDigest d = digest(f, true);
+            computed |= !known;
+            if (d.nonFinite() != null) {
+                ContentDigest.Location at = d.nonFinite();
+                throw CheckpointException.of(f.path(), at.tensor(), "holds " + d.nonFiniteCount() + " non-finite value"
+                        + (d.nonFiniteCount() == 1 ? "" : "s") + ", the first " + at.value() + " at flat index " + at.index()
+                        + " (the checkpoint is corrupt; --skip-weight-scan skips this check)");
             }
         }
-        return HexFormat.of().formatHex(md.digest());
+        return computed ? (System.nanoTime() - t0) / 1e9 : 0;
+    }
+
+    private ContentDigest digest(SafetensorsFile f, boolean scan) {
+        ContentDigest d = digests.get(f.path());
+        if (d == null || (scan && !d.scanned())) {
+            d = ContentDigest.of(f, scan, ContentDigest.defaultRoot());
+            digests.put(f.path(), d);
+        }
+        return d;
+    }
+
+    private static byte[] readBytes(Path f) {
+        try {
+            return Files.readAllBytes(f);
+        } catch (IOException e) {
+            throw CheckpointException.of(f, "cannot read: " + e.getMessage());
+        }
+    }
+
+    /** The JSON file with object keys sorted and no whitespace. */
+    private static byte[] canonicalJson(Path f) {
+        try {
+            JsonElement el = JsonParser.parseString(Files.readString(f, StandardCharsets.UTF_8));
+            return canonical(el).toString().getBytes(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw CheckpointException.of(f, "cannot read: " + e.getMessage());
+        } catch (JsonParseException e) {
+            throw CheckpointException.of(f, "not valid JSON: " + String.valueOf(e.getMessage()).replace('\n', ' '));
+        }
+    }
+
+    private static JsonElement canonical(JsonElement el) {
+        if (el.isJsonObject()) {
+            JsonObject sorted = new JsonObject();
+            for (Map.Entry<String, JsonElement> e : new TreeMap<>(el.getAsJsonObject().asMap()).entrySet()) {
+                sorted.add(e.getKey(), canonical(e.getValue()));
+            }
+            return sorted;
+        }
+        if (el.isJsonArray()) {
+            com.google.gson.JsonArray a = new com.google.gson.JsonArray();
+            el.getAsJsonArray().forEach(x -> a.add(canonical(x)));
+            return a;
+        }
+        return el;
     }
 
     static MessageDigest sha256() {

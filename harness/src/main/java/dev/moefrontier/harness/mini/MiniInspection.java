@@ -270,8 +270,7 @@ public final class MiniInspection {
         }
         Compressor c = freq.get();
         Options o = Options.parse(c.name(), c.options(), Map.of());
-        CalibrationData data = CalibrationData.load(new CalibrationSpec(calibration, 64, m.config().maxPositions(), 0), m.checkpoint().dir(),
-                m.config().vocabSize());
+        CalibrationData data = CalibrationData.load(new CalibrationSpec(calibration, 64, m.config().maxPositions(), 0), m);
         Calibrator cal = new Calibrator(cache, 8192, s -> { });
         CompressionContext ctx = CompressionContext.builder().setModel(m).optCalibrator(cal).optData(data)
                 .optStats(cal.stats(m, data, c.requires(o))).build();

@@ -45,7 +45,10 @@ public final class ForwardDump {
             };
             try (NDManager m = model.manager().newSubManager()) {
                 NDArray logits = model.logits(sequences.get(s), patch, observer, m);
-                out.put("logits." + s, copy(logits));
+                Tensor t = copy(logits);
+                dev.moefrontier.harness.util.NonFiniteException.check(t.data(), "logits of sequence " + s + " [T, V] (model "
+                        + model.checkpoint().dir() + ")");
+                out.put("logits." + s, t);
             }
             out.putAll(layers);
         }

@@ -60,6 +60,19 @@ public final class InputsFile {
         return out;
     }
 
+    /**
+     * Refuses a sequence longer than the model's context ({@code max_position_embeddings} or equivalent): positions
+     * past it have no trained embedding or RoPE range, and the model's output there means nothing.
+     */
+    public static void checkContext(Path file, List<int[]> seqs, int context) {
+        for (int s = 0; s < seqs.size(); s++) {
+            if (seqs.get(s).length > context) {
+                throw CheckpointException.of(file, "input_ids[" + s + "] has " + seqs.get(s).length
+                        + " tokens, more than the model's context of " + context + " (max_position_embeddings)");
+            }
+        }
+    }
+
     /** Checks every id against a vocabulary size. */
     public static void checkVocabulary(Path file, List<int[]> seqs, int vocab) {
         for (int s = 0; s < seqs.size(); s++) {

@@ -106,7 +106,6 @@ public record ModelConfig(
         }
     }
 
-    /** Reads {@code dir/config.json}. */
     /** The context length: {@code n_positions}, {@code max_position_embeddings} or {@code n_ctx}, else 2048 (lm-eval's rule). */
     public int maxPositions() {
         for (String k : new String[] {"n_positions", "max_position_embeddings", "n_ctx"}) {
@@ -117,15 +116,26 @@ public record ModelConfig(
         return 2048;
     }
 
+    /** Reads {@code dir/config.json}; {@code dir} must be a checkpoint directory. */
     public static ModelConfig load(Path dir) {
-        Path file = Files.isDirectory(dir) ? dir.resolve("config.json") : dir;
+        if (Files.isRegularFile(dir)) {
+            throw CheckpointException.of(dir, "is a file; --model takes a Hugging Face checkpoint directory (config.json"
+                    + " + safetensors)");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw CheckpointException.of(dir, "no such checkpoint directory");
+        }
+        Path file = dir.resolve("config.json");
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            // A strict decoder: malformed bytes are an error, not replacement characters.
+            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
         } catch (java.nio.file.NoSuchFileException e) {
             throw CheckpointException.of(file, "no such file (a Hugging Face checkpoint directory needs config.json)");
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw CheckpointException.of(file, "not valid UTF-8 text");
         } catch (IOException e) {
-            throw CheckpointException.of(file, "cannot read: " + e.getMessage());
+            throw CheckpointException.of(file, "cannot read: " + dev.moefrontier.harness.util.IoErrors.reason(e));
         }
         JsonElement el;
         try {
@@ -175,6 +185,11 @@ public record ModelConfig(
         MoeSpec moe = parseMoe(family, k);
         LinearAttentionSpec linear = family.hybridAttention() ? parseLinear(k) : null;
         List<LayerSpec> specs = parseLayers(family, k, layers, moe);
+        for (String key : new String[] {"n_positions", "max_position_embeddings", "n_ctx"}) {
+            if (k.has(key)) {
+                k.positiveInt(key); // a context of 0 or -1 would let every input run unchecked
+            }
+        }
         return new ModelConfig(family, file, text, root, vocab, hidden, layers, eps, tie, dtype, attention, moe,
                 linear, Collections.unmodifiableList(specs));
     }

@@ -296,6 +296,7 @@ public final class MoeTransformer implements AutoCloseable {
         private Residency residency;
         private GatedDeltaNet.Mode deltaMode = GatedDeltaNet.Mode.CHUNKED;
         private int deltaChunk = 64;
+        private boolean scanWeights = !"false".equalsIgnoreCase(System.getProperty("frontier.weightScan", "true"));
 
         /** The checkpoint directory (config.json + safetensors). */
         public Builder setPath(Path path) {
@@ -330,13 +331,30 @@ public final class MoeTransformer implements AutoCloseable {
             return this;
         }
 
-        /** Validates the checkpoint against its config and loads the resident weights. */
+        /**
+         * Whether to refuse checkpoints with NaN/Inf weights (default on; {@code -Dfrontier.weightScan=false} turns the
+         * default off). The scan shares its one pass with the content hash and is remembered per file, so it costs a
+         * second on multi-GB checkpoints only the first time.
+         */
+        public Builder optScanWeights(boolean scan) {
+            this.scanWeights = scan;
+            return this;
+        }
+
+        /** Validates the checkpoint against its config (and its weights for NaN/Inf) and loads the resident weights. */
         public MoeTransformer build() {
             Objects.requireNonNull(path, "setPath is required");
             ModelConfig cfg = ModelConfig.load(path);
             Checkpoint ckpt = Checkpoint.open(path);
             try {
                 ExpertStorage storage = TensorLayout.validate(cfg, ckpt);
+                if (scanWeights) {
+                    double seconds = ckpt.verifyFinite();
+                    if (seconds >= 1) {
+                        System.err.printf(java.util.Locale.ROOT, "frontier: hashed and scanned %.1f GB of weights for NaN/Inf in"
+                                + " %.1f s (remembered; --skip-weight-scan skips the scan)%n", ckpt.totalBytes() / 1e9, seconds);
+                    }
+                }
                 return new MoeTransformer(this, cfg, ckpt, storage);
             } catch (RuntimeException e) {
                 ckpt.close();

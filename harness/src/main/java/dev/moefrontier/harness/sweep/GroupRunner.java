@@ -21,6 +21,7 @@ import dev.moefrontier.harness.eval.Evaluator;
 import dev.moefrontier.harness.eval.LmEvalResults;
 import dev.moefrontier.harness.eval.MetricValue;
 import dev.moefrontier.harness.eval.Suite;
+import dev.moefrontier.harness.io.Checkpoint;
 import dev.moefrontier.harness.model.ModelPatch;
 import dev.moefrontier.harness.model.MoeTransformer;
 import dev.moefrontier.harness.registry.Registry;
@@ -64,54 +65,132 @@ public final class GroupRunner {
         this.log = log;
     }
 
-    /** Outcome counts of a group. */
-    public record Outcome(int done, int skipped, int failed) {}
+    /**
+     * Outcome counts of a group.
+     *
+     * @param done cells run now
+     * @param skipped cells already finished with their current definition
+     * @param failed cells that failed (also when the backbone failed)
+     * @param elsewhere cells left to another live worker that had claimed them
+     */
+    public record Outcome(int done, int skipped, int failed, int elsewhere) {}
 
+    /**
+     * Runs the group's cells that are not finished with their current definition. A cell finished under another
+     * definition (its recorded {@link CellFingerprint} differs) is rerun, saying so; a cell claimed by another live
+     * worker is left to it ({@link CellClaim}). When the backbone cannot be loaded or calibrated, every unfinished cell
+     * records that error and the group counts as failed (the caller goes on with other groups).
+     */
     public Outcome run(CellGroup g, Progress progress) throws IOException {
+        Map<Cell, String> fingerprints = new LinkedHashMap<>();
         List<Cell> todo = new ArrayList<>();
+        try {
+            String checkpoint;
+            try (Checkpoint ck = Checkpoint.open(g.backbone().directory())) {
+                checkpoint = ck.fingerprint();
+            }
+            CellFingerprint fp = new CellFingerprint(spec);
+            for (Cell c : g.cells()) {
+                fingerprints.put(c, fp.of(c, checkpoint));
+            }
+        } catch (RuntimeException e) {
+            return failGroup(g, g.cells(), e, progress);
+        }
         for (Cell c : g.cells()) {
-            if (resume && run.done(c)) {
+            String recorded = run.recordedFingerprint(c);
+            if (resume && fingerprints.get(c).equals(recorded)) {
                 progress.step(1);
             } else {
+                if (resume && recorded != null) {
+                    log.accept("cell " + c.backbone() + "/" + c.id() + ": its definition changed since it ran (calibration,"
+                            + " tasks, options, checkpoint, numerics or code version); rerunning it");
+                }
                 todo.add(c);
             }
         }
-        boolean analysed = Files.isRegularFile(run.analysisDir(g.backbone().name()).resolve(".done"));
+        String groupKey = String.join(",", fingerprints.values());
+        Path analysedMark = run.analysisDir(g.backbone().name()).resolve(".done");
+        boolean analysed = Files.isRegularFile(analysedMark) && groupKey.equals(Files.readString(analysedMark));
         if (todo.isEmpty() && analysed) {
-            return new Outcome(0, g.cells().size(), 0);
+            return new Outcome(0, g.cells().size(), 0, 0);
         }
         CompressorCatalog catalog = CompressorCatalog.load();
         Registry<Evaluator> tasks = Suite.registry();
         int done = 0;
         int failed = 0;
-        try (MoeTransformer m = opener.apply(g.backbone().directory())) {
-            CompressionContext ctx = context(m, g, catalog);
-            Map<Cell, PruningPlan> plans = new LinkedHashMap<>();
-            for (Cell c : g.cells()) {
-                if (!todo.contains(c)) {
-                    PruningPlan p = readPlan(c);
-                    if (p != null) {
-                        plans.put(c, p);
-                    }
-                    continue;
-                }
+        int elsewhere = 0;
+        MoeTransformer m;
+        CompressionContext ctx;
+        try {
+            m = opener.apply(g.backbone().directory());
+        } catch (RuntimeException e) {
+            return failGroup(g, todo, e, progress);
+        }
+        try (MoeTransformer model = m) {
+            try {
+                ctx = context(model, g, catalog);
+            } catch (RuntimeException e) {
+                return failGroup(g, todo, e, progress);
+            }
+            for (Cell c : todo) {
                 progress.status(g.backbone().name() + " " + c.id());
-                try {
-                    PruningPlan p = runCell(c, m, ctx, catalog, tasks);
-                    if (p != null) {
-                        plans.put(c, p);
+                try (CellClaim claim = CellClaim.tryClaim(run.cellDir(c))) {
+                    if (claim == null) {
+                        elsewhere++;
+                        log.accept("cell " + c.backbone() + "/" + c.id() + " is being run by another worker; leaving it to it");
+                        progress.step(1);
+                        continue;
                     }
-                    done++;
-                } catch (IOException | RuntimeException e) {
-                    failed++;
-                    run.writeError(c, e);
-                    log.accept("cell " + c.backbone() + "/" + c.id() + " failed: " + e.getMessage());
+                    if (fingerprints.get(c).equals(run.recordedFingerprint(c))) {
+                        progress.step(1); // another worker finished it meanwhile
+                        continue;
+                    }
+                    run.clearResult(c); // a result of an older definition must not survive a failed rerun
+                    try {
+                        runCell(c, fingerprints.get(c), model, ctx, catalog, tasks);
+                        done++;
+                    } catch (IOException | RuntimeException e) {
+                        failed++;
+                        run.writeError(c, e);
+                        log.accept("cell " + c.backbone() + "/" + c.id() + " failed: " + e.getMessage());
+                    }
                 }
                 progress.step(1);
             }
-            analyse(g, ctx, plans);
+            // The analyses read every cell's plan: run them once all cells are current (the last worker does).
+            Map<Cell, PruningPlan> plans = new LinkedHashMap<>();
+            boolean complete = true;
+            for (Cell c : g.cells()) {
+                if (!fingerprints.get(c).equals(run.recordedFingerprint(c))) {
+                    complete = false;
+                    continue;
+                }
+                PruningPlan p = readPlan(c);
+                if (p != null) {
+                    plans.put(c, p);
+                }
+            }
+            if (complete || elsewhere == 0) {
+                analyse(g, ctx, plans, complete ? groupKey : "incomplete");
+            }
         }
-        return new Outcome(done, g.cells().size() - todo.size(), failed);
+        return new Outcome(done, g.cells().size() - todo.size(), failed, elsewhere);
+    }
+
+    /** Records {@code e} as the error of every unfinished cell of a group whose backbone failed to load or calibrate. */
+    private Outcome failGroup(CellGroup g, List<Cell> cells, RuntimeException e, Progress progress) throws IOException {
+        String why = "backbone " + g.backbone().name() + " failed: " + e.getMessage();
+        log.accept(why + " (" + cells.size() + " cell(s) recorded as failed; the other backbones go on)");
+        RuntimeException recorded = new IllegalStateException(why, e);
+        int failed = 0;
+        for (Cell c : cells) {
+            if (!run.done(c)) {
+                run.writeError(c, recorded);
+                failed++;
+            }
+            progress.step(1);
+        }
+        return new Outcome(0, g.cells().size() - cells.size(), failed, 0);
     }
 
     /** Calibration windows and the union of the statistics the group's compressors need. */
@@ -129,15 +208,14 @@ public final class GroupRunner {
         stats.add(Statistic.OUTPUT_NORMS); // the analyzers (Hodge balance) read them
         Calibrator cal = new Calibrator(cacheDir, 8192, log);
         SweepSpec.Calibration cs = spec.calibration();
-        CalibrationData data = CalibrationData.load(new CalibrationSpec(cs.file(), cs.count(), cs.length(), cs.seed()), m.checkpoint().dir(),
-                m.config().vocabSize());
+        CalibrationData data = CalibrationData.load(new CalibrationSpec(cs.file(), cs.count(), cs.length(), cs.seed()), m);
         return CompressionContext.builder().setModel(m).optCalibrator(cal).optData(data).optStats(cal.stats(m, data, stats))
                 .optSeed(spec.seed()).optLog(log).build();
     }
 
     /** Plans (unless dense), evaluates and writes one cell; returns its plan (null when dense). */
-    private PruningPlan runCell(Cell c, MoeTransformer m, CompressionContext ctx, CompressorCatalog catalog, Registry<Evaluator> tasks)
-            throws IOException {
+    private PruningPlan runCell(Cell c, String fingerprint, MoeTransformer m, CompressionContext ctx, CompressorCatalog catalog,
+            Registry<Evaluator> tasks) throws IOException {
         long t0 = System.nanoTime();
         Path dir = run.cellDir(c);
         Files.createDirectories(dir);
@@ -159,7 +237,10 @@ public final class GroupRunner {
                 }
                 applied = new AppliedPlan(m, plan);
                 patch = applied;
-                key = key + ":" + c.compressor() + ":" + c.optionString() + ":" + c.ratio();
+                // Responses of a compressed model are keyed by what the patch is: the plan itself, the compressor's
+                // version and the calibration its masks and merges come from (not by the cell's name).
+                key = key + ":plan-" + sha256(plan.toJsonString(m.config())) + ":" + comp.name() + "@" + comp.version() + ":"
+                        + ctx.data().spec().describe() + ":stats-v" + dev.moefrontier.harness.calib.CalibrationStats.VERSION;
             }
             double planSeconds = (System.nanoTime() - t0) / 1e9;
             List<Evaluation> evals = new ArrayList<>();
@@ -186,6 +267,7 @@ public final class GroupRunner {
             prov.put("plan_seconds", String.format(java.util.Locale.ROOT, "%.3f", planSeconds));
             JsonObject out = LmEvalResults.render(evals, config, prov);
             out.getAsJsonObject("frontier").add("cell_result", r.toJson());
+            out.getAsJsonObject("frontier").addProperty(RunDirectory.FINGERPRINT, fingerprint);
             out.getAsJsonObject("frontier").add("numerics", Numerics.environment().toJson());
             if (acc != null) {
                 JsonObject a = new JsonObject();
@@ -254,7 +336,7 @@ public final class GroupRunner {
     }
 
     /** Runs every registered analyzer for the backbone (once; marked done by {@code analysis/<backbone>/.done}). */
-    private void analyse(CellGroup g, CompressionContext ctx, Map<Cell, PruningPlan> plans) throws IOException {
+    private void analyse(CellGroup g, CompressionContext ctx, Map<Cell, PruningPlan> plans, String groupKey) throws IOException {
         Path dir = run.analysisDir(g.backbone().name());
         Files.createDirectories(dir);
         for (GroupAnalyzer a : ServiceLoader.load(GroupAnalyzer.class, Thread.currentThread().getContextClassLoader())) {
@@ -264,7 +346,16 @@ public final class GroupRunner {
                 log.accept("analysis " + a.name() + " of " + g.backbone().name() + " failed: " + e.getMessage());
             }
         }
-        write(dir.resolve(".done"), "");
+        write(dir.resolve(".done"), groupKey);
+    }
+
+    private static String sha256(String s) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d).substring(0, 24);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Every file goes through a temporary name and a rename. */

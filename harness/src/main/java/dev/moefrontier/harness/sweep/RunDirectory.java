@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -43,8 +44,35 @@ public final class RunDirectory {
         return root.resolve("analysis").resolve(backbone);
     }
 
+    /** Key of the cell fingerprint in {@code result.json}'s {@code frontier} object. */
+    public static final String FINGERPRINT = "cell_fingerprint";
+
     public boolean done(Cell c) {
         return Files.isRegularFile(cellDir(c).resolve("result.json"));
+    }
+
+    /** The {@link CellFingerprint} recorded in the cell's result, or null when it has none (or no result). */
+    public String recordedFingerprint(Cell c) {
+        return fingerprintOf(cellDir(c).resolve("result.json"));
+    }
+
+    static String fingerprintOf(Path result) {
+        if (!Files.isRegularFile(result)) {
+            return null;
+        }
+        try {
+            JsonObject f = JsonParser.parseString(Files.readString(result)).getAsJsonObject().getAsJsonObject("frontier");
+            return f != null && f.has(FINGERPRINT) ? f.get(FINGERPRINT).getAsString() : null;
+        } catch (IOException | RuntimeException e) {
+            return null; // unreadable: not a result of the current definition
+        }
+    }
+
+    /** Deletes the cell's result files (before it is rerun under a new definition). */
+    public void clearResult(Cell c) throws IOException {
+        for (String f : new String[] {"result.json", "pruning_plan.json", "scores.csv", "error.json"}) {
+            Files.deleteIfExists(cellDir(c).resolve(f));
+        }
     }
 
     public void writeJson(Path file, JsonObject o) throws IOException {
@@ -67,10 +95,21 @@ public final class RunDirectory {
         writeJson(cellDir(c).resolve("error.json"), o);
     }
 
-    /** Every finished cell's result, in a stable order (backbone, then folder name). */
+    /**
+     * Every finished cell's result, in a stable order (backbone, then folder name). When the folder's
+     * {@code manifest.json} lists the cell fingerprints of its spec, results of other definitions (an older spec's
+     * cells, or cells not in the spec) are left out, so collected outputs never mix specs.
+     */
     public List<CellResult> results() throws IOException {
         List<CellResult> out = new ArrayList<>();
+        Map<String, String> expected = expectedFingerprints();
         for (Path f : files("result.json")) {
+            if (expected != null) {
+                String key = f.getParent().getParent().getFileName() + "/" + f.getParent().getFileName();
+                if (!java.util.Objects.equals(expected.get(key), fingerprintOf(f))) {
+                    continue;
+                }
+            }
             try {
                 JsonObject o = JsonParser.parseString(Files.readString(f)).getAsJsonObject();
                 out.add(CellResult.fromJson(o.getAsJsonObject("frontier").getAsJsonObject("cell_result")));
@@ -81,10 +120,34 @@ public final class RunDirectory {
         return out;
     }
 
+    /** The manifest's cell fingerprints by "backbone/cell id", or null when the folder has no such manifest. */
+    Map<String, String> expectedFingerprints() throws IOException {
+        Path m = root.resolve("manifest.json");
+        if (!Files.isRegularFile(m)) {
+            return null;
+        }
+        try {
+            JsonObject o = JsonParser.parseString(Files.readString(m)).getAsJsonObject();
+            if (!o.has("cell_fingerprints")) {
+                return null;
+            }
+            Map<String, String> out = new java.util.HashMap<>();
+            o.getAsJsonObject("cell_fingerprints").entrySet().forEach(e -> out.put(e.getKey(), e.getValue().getAsString()));
+            return out;
+        } catch (RuntimeException e) {
+            throw CheckpointException.of(m, "not a run manifest: " + e.getMessage());
+        }
+    }
+
     /** Every failed cell's error.json (for cells that have no result since). */
     public List<JsonObject> errors() throws IOException {
         List<JsonObject> out = new ArrayList<>();
+        Map<String, String> expected = expectedFingerprints();
         for (Path f : files("error.json")) {
+            String key = f.getParent().getParent().getFileName() + "/" + f.getParent().getFileName();
+            if (expected != null && !expected.containsKey(key)) {
+                continue; // a cell of another spec
+            }
             if (!Files.exists(f.resolveSibling("result.json"))) {
                 out.add(JsonParser.parseString(Files.readString(f)).getAsJsonObject());
             }

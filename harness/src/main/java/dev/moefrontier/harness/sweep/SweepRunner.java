@@ -1,6 +1,7 @@
 package dev.moefrontier.harness.sweep;
 
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.moefrontier.harness.eval.Evaluator;
 import dev.moefrontier.harness.eval.Suite;
 import dev.moefrontier.harness.io.Checkpoint;
@@ -13,7 +14,9 @@ import dev.moefrontier.harness.util.Provenance;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -32,7 +35,16 @@ public final class SweepRunner {
 
     /** Runs every group of {@code plan} into {@code out}, then collects; with {@code resume}, finished cells are kept. */
     public RunSummary sweep(SweepPlan plan, Path out, boolean resume) throws IOException {
-        RunDirectory run = prepare(plan, out, resume);
+        return sweep(plan, out, resume, false);
+    }
+
+    /**
+     * As {@link #sweep(SweepPlan, Path, boolean)}; with {@code allowSpecChange}, a folder written by a different spec is
+     * resumed: cells whose definition changed are rerun and cells the spec no longer has are moved to
+     * {@code superseded/}.
+     */
+    public RunSummary sweep(SweepPlan plan, Path out, boolean resume, boolean allowSpecChange) throws IOException {
+        RunDirectory run = prepare(plan, out, resume, allowSpecChange, log);
         int failed = 0;
         try (Progress p = Progress.start("sweep " + plan.spec().name(), plan.cellCount(), "cells")) {
             GroupRunner g = new GroupRunner(plan.spec(), run, opener, cacheDir, resume, log);
@@ -59,22 +71,98 @@ public final class SweepRunner {
         }
     }
 
-    /** Creates the run folder and its manifest; refuses to mix with an earlier run unless resuming. */
-    public static RunDirectory prepare(SweepPlan plan, Path out, boolean resume) throws IOException {
-        checkUnused(out, resume);
+    /**
+     * Creates the run folder and its manifest. Refuses a folder that is not empty unless resuming it, and refuses to
+     * resume a folder written by a different spec unless {@code allowSpecChange}.
+     */
+    public static RunDirectory prepare(SweepPlan plan, Path out, boolean resume, boolean allowSpecChange, Consumer<String> log)
+            throws IOException {
+        checkUnused(out, resume, plan.spec().file());
         Files.createDirectories(out);
         RunDirectory run = new RunDirectory(out);
-        run.writeJson(out.resolve("manifest.json"), manifest(plan));
+        JsonObject manifest = manifest(plan);
+        Path old = out.resolve("manifest.json");
+        if (resume && Files.isRegularFile(old)) {
+            JsonObject before;
+            try {
+                before = JsonParser.parseString(Files.readString(old)).getAsJsonObject();
+            } catch (RuntimeException e) {
+                throw CheckpointException.of(old, "not a run manifest: " + e.getMessage());
+            }
+            List<String> changed = changedKeys(before.getAsJsonObject("spec"), manifest.getAsJsonObject("spec"));
+            if (!changed.isEmpty()) {
+                if (!allowSpecChange) {
+                    throw CheckpointException.of(out, "was written by a different spec (changed: " + String.join(", ", changed)
+                            + "); pass --allow-spec-change to rerun the cells it changes and set the others aside, or use"
+                            + " another --out");
+                }
+                log.accept("resuming " + out + " under a changed spec (" + String.join(", ", changed)
+                        + "): cells whose definition changed are rerun, cells no longer in the spec move to superseded/");
+            }
+            setAside(run, manifest.getAsJsonObject("cell_fingerprints").keySet(), log);
+        }
+        run.writeJson(old, manifest);
         return run;
     }
 
-    /** Refuses a folder that holds an earlier run's cells, unless resuming it. */
-    public static void checkUnused(Path out, boolean resume) throws IOException {
-        if (!resume && Files.isDirectory(out.resolve("cells"))) {
-            try (Stream<Path> s = Files.list(out.resolve("cells"))) {
-                if (s.findAny().isPresent()) {
-                    throw CheckpointException.of(out, "holds an earlier run: pass --resume to continue it, or another --out");
-                }
+    /** Moves cell folders that are not in {@code keep} ("backbone/cell id") to {@code superseded/<time>/}. */
+    private static void setAside(RunDirectory run, java.util.Set<String> keep, Consumer<String> log) throws IOException {
+        Path cells = run.root().resolve("cells");
+        if (!Files.isDirectory(cells)) {
+            return;
+        }
+        Path to = run.root().resolve("superseded").resolve(java.time.Instant.now().toString().replace(':', '-'));
+        List<Path> stale;
+        try (Stream<Path> s = Files.walk(cells, 2)) {
+            stale = s.filter(p -> cells.relativize(p).getNameCount() == 2 && Files.isDirectory(p))
+                    .filter(p -> !keep.contains(cells.relativize(p).toString().replace('\\', '/'))).sorted().toList();
+        }
+        for (Path p : stale) {
+            Path dest = to.resolve(cells.relativize(p));
+            Files.createDirectories(dest.getParent());
+            Files.move(p, dest);
+        }
+        if (!stale.isEmpty()) {
+            log.accept(stale.size() + " cell folder(s) of the earlier spec moved to " + to);
+        }
+    }
+
+    /** Top-level keys of two spec objects whose values differ. */
+    static List<String> changedKeys(JsonObject a, JsonObject b) {
+        java.util.Set<String> keys = new java.util.TreeSet<>();
+        if (a != null) {
+            keys.addAll(a.keySet());
+        }
+        keys.addAll(b.keySet());
+        List<String> out = new java.util.ArrayList<>();
+        for (String k : keys) {
+            if (a == null || !java.util.Objects.equals(a.get(k), b.get(k))) {
+                out.add(k);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Refuses a folder that is not empty unless resuming it: an earlier run's cells would be mixed in, and unrelated
+     * files would sit among the outputs. The spec file itself may be inside ({@code frontier demo} writes it there).
+     */
+    public static void checkUnused(Path out, boolean resume, Path specFile) throws IOException {
+        if (resume || !Files.exists(out)) {
+            return;
+        }
+        if (!Files.isDirectory(out)) {
+            throw CheckpointException.of(out, "is a file; --out names a folder for the run");
+        }
+        Path spec = specFile == null ? null : specFile.toAbsolutePath().normalize();
+        try (Stream<Path> s = Files.list(out)) {
+            List<Path> other = s.filter(p -> spec == null || !p.toAbsolutePath().normalize().equals(spec)).sorted().limit(3).toList();
+            if (!other.isEmpty()) {
+                boolean run = Files.isDirectory(out.resolve("cells")) || Files.exists(out.resolve("manifest.json"));
+                throw CheckpointException.of(out, run
+                        ? "holds an earlier run: pass --resume to continue it, or another --out"
+                        : "is not empty (" + other.stream().map(p -> p.getFileName().toString()).toList()
+                                + "); give a new or empty folder as --out");
             }
         }
     }
@@ -88,11 +176,17 @@ public final class SweepRunner {
         m.add("numerics", Numerics.environment().toJson());
         m.add("spec", SweepPlan.specJson(plan.spec()));
         m.addProperty("cells", plan.cellCount());
+        Map<String, String> checkpoints = new LinkedHashMap<>();
         m.addProperty("groups", plan.groups().size());
         JsonObject ckpt = new JsonObject();
         for (SweepSpec.Backbone b : plan.spec().backbones()) {
             try (Checkpoint c = Checkpoint.open(b.directory())) {
                 ckpt.addProperty(b.name(), c.fingerprint());
+                checkpoints.put(b.name(), c.fingerprint());
+            } catch (RuntimeException e) {
+                // A corrupt backbone fails its own group (error.json in its cells); the others still run.
+                ckpt.addProperty(b.name(), "unreadable: " + e.getMessage());
+                checkpoints.put(b.name(), "unreadable");
             }
         }
         m.add("checkpoints", ckpt);
@@ -107,6 +201,9 @@ public final class SweepRunner {
         seeds.addProperty("compressors", plan.spec().seed());
         seeds.addProperty("calibration", plan.spec().calibration().seed());
         m.add("seeds", seeds);
+        JsonObject cells = new JsonObject();
+        CellFingerprint.all(plan, checkpoints).forEach(cells::addProperty);
+        m.add("cell_fingerprints", cells);
         return m;
     }
 

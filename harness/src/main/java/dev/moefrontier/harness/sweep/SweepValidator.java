@@ -1,5 +1,6 @@
 package dev.moefrontier.harness.sweep;
 
+import dev.moefrontier.harness.calib.CalibrationData;
 import dev.moefrontier.harness.calib.CalibrationSpec;
 import dev.moefrontier.harness.compress.Budget;
 import dev.moefrontier.harness.compress.Compressor;
@@ -12,6 +13,7 @@ import dev.moefrontier.harness.model.ModelConfig;
 import dev.moefrontier.harness.registry.Registry;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -43,7 +45,18 @@ public final class SweepValidator {
         if (!Files.isRegularFile(cal)) {
             throw CheckpointException.of(f, "calibration.source: no such file " + cal);
         }
-        new CalibrationSpec(cal, spec.calibration().count(), spec.calibration().length(), spec.calibration().seed()).kind();
+        CalibrationSpec calSpec = new CalibrationSpec(cal, spec.calibration().count(), spec.calibration().length(),
+                spec.calibration().seed());
+        calSpec.kind();
+        for (Map.Entry<String, ModelConfig> b : configs.entrySet()) {
+            try {
+                // Read, tokenized and windowed as the run will (a short or malformed corpus fails here, not mid-sweep).
+                CalibrationData.load(calSpec, spec.backbones().stream().filter(x -> x.name().equals(b.getKey())).findFirst()
+                        .orElseThrow().directory(), b.getValue().vocabSize(), b.getValue().maxPositions());
+            } catch (CheckpointException e) {
+                throw new CheckpointException(e.getMessage() + " (calibration of backbone " + b.getKey() + " in " + f + ")");
+            }
+        }
         Set<Double> seen = new HashSet<>();
         for (double r : spec.ratios()) {
             try {
@@ -57,9 +70,23 @@ public final class SweepValidator {
         }
         SweepPlan plan = SweepPlan.expand(spec);
         CompressorCatalog catalog = CompressorCatalog.load();
+        Map<String, String> normalized = new HashMap<>();
         for (SweepSpec.CompressorEntry c : spec.compressors()) {
             if (catalog.find(c.name()).isEmpty()) {
                 throw CheckpointException.of(f, "compressors: unknown compressor '" + c.name() + "' (see 'frontier list compressors')");
+            }
+            Compressor comp = catalog.get(c.name());
+            String key;
+            try {
+                // Compared after defaults are filled in: 'reap' and 'reap' with its default options are one method.
+                key = comp.name() + "|" + Options.parse(comp.name(), comp.options(), c.options()).canonical();
+            } catch (IllegalArgumentException e) {
+                throw CheckpointException.of(f, "compressors[" + c.name() + "]: " + e.getMessage());
+            }
+            String before = normalized.put(key, c.name() + (c.options().isEmpty() ? "" : " " + c.options()));
+            if (before != null) {
+                throw CheckpointException.of(f, "compressors: '" + c.name() + (c.options().isEmpty() ? "" : " " + c.options())
+                        + "' repeats '" + before + "' (the same compressor with the same options after defaults)");
             }
         }
         for (CellGroup g : plan.groups()) {

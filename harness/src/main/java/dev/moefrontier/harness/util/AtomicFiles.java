@@ -25,16 +25,28 @@ public final class AtomicFiles {
     /** Runs {@code writer} on a temporary sibling of {@code target}, then renames it to {@code target}. */
     public static void write(Path target, Writer writer) throws IOException {
         Path parent = target.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempFile(parent, "." + target.getFileName(), ".tmp", readable());
+        Path tmp;
+        try {
+            Files.createDirectories(parent);
+            tmp = Files.createTempFile(parent, "." + target.getFileName(), ".tmp", readable());
+        } catch (IOException e) {
+            throw new IOException("cannot write " + target + ": " + IoErrors.describe(e), e);
+        }
         boolean ok = false;
         try {
             writer.write(tmp);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             ok = true;
+        } catch (IOException e) {
+            // The temporary name means nothing to the user: name the target and say what went wrong.
+            throw new IOException("cannot write " + target + ": " + IoErrors.reason(e), e);
         } finally {
             if (!ok) {
-                Files.deleteIfExists(tmp);
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // the original error matters more
+                }
             }
         }
     }

@@ -60,7 +60,7 @@ class CalibrationTest {
     void batchedStatisticsEqualSequencesRunAlone() throws IOException {
         Path f = ids("seqs.json", 1, 5, 17);
         try (MoeTransformer m = MoeTransformer.open(model)) {
-            CalibrationData data = CalibrationData.load(CalibrationSpec.tokenIds(f), model, 64);
+            CalibrationData data = CalibrationData.load(CalibrationSpec.tokenIds(f), model, 64, 1 << 20);
             var all = EnumSet.allOf(Statistic.class);
             CalibrationStats batched = new Calibrator(null, 4096, s -> { }).collect(m, data, all, ModelPatch.NONE);
             CalibrationStats alone = new Calibrator(null, 1, s -> { }).collect(m, data, all, ModelPatch.NONE);
@@ -97,7 +97,7 @@ class CalibrationTest {
         List<String> log = new ArrayList<>();
         Calibrator cal = new Calibrator(cache, 4096, log::add);
         try (MoeTransformer m = MoeTransformer.open(model)) {
-            CalibrationData data = CalibrationData.load(CalibrationSpec.tokenIds(f), model, 64);
+            CalibrationData data = CalibrationData.load(CalibrationSpec.tokenIds(f), model, 64, 1 << 20);
             CalibrationStats first = cal.stats(m, data, EnumSet.of(Statistic.OUTPUT_NORMS));
             assertTrue(log.stream().noneMatch(s -> s.contains("reusing")));
             CalibrationStats again = cal.stats(m, data, EnumSet.of(Statistic.ROUTING));
@@ -130,9 +130,9 @@ class CalibrationTest {
         Path jl = tmp.resolve("corpus.jsonl");
         Files.writeString(txt, text);
         Files.writeString(jl, jsonl);
-        CalibrationData a = CalibrationData.load(new CalibrationSpec(txt, 6, 10, 42), model, 64);
-        CalibrationData b = CalibrationData.load(new CalibrationSpec(jl, 6, 10, 42), model, 64);
-        CalibrationData c = CalibrationData.load(new CalibrationSpec(txt, 6, 10, 43), model, 64);
+        CalibrationData a = CalibrationData.load(new CalibrationSpec(txt, 6, 10, 42), model, 64, 1 << 20);
+        CalibrationData b = CalibrationData.load(new CalibrationSpec(jl, 6, 10, 42), model, 64, 1 << 20);
+        CalibrationData c = CalibrationData.load(new CalibrationSpec(txt, 6, 10, 43), model, 64, 1 << 20);
         assertEquals(6, a.windows().size());
         assertEquals(60, a.tokens());
         for (int i = 0; i < 6; i++) {
@@ -144,10 +144,10 @@ class CalibrationTest {
         assertFalse(a.windows().stream().map(java.util.Arrays::toString).toList()
                 .equals(c.windows().stream().map(java.util.Arrays::toString).toList()), "another seed draws other windows");
         Files.writeString(jl, jsonl + "{\"txt\": 1}\n");
-        CheckpointException bad = assertThrows(CheckpointException.class, () -> CalibrationData.load(new CalibrationSpec(jl, 6, 10, 1), model, 64));
+        CheckpointException bad = assertThrows(CheckpointException.class, () -> CalibrationData.load(new CalibrationSpec(jl, 6, 10, 1), model, 64, 1 << 20));
         assertTrue(bad.getMessage().contains(jl.toString()) && bad.getMessage().contains("line 21"), bad.getMessage());
         CheckpointException tooShort = assertThrows(CheckpointException.class,
-                () -> CalibrationData.load(new CalibrationSpec(txt, 1, 10_000, 1), model, 64));
+                () -> CalibrationData.load(new CalibrationSpec(txt, 1, 10_000, 1), model, 64, 1 << 20));
         assertTrue(tooShort.getMessage().contains("fewer than one window"), tooShort.getMessage());
     }
 
@@ -156,7 +156,7 @@ class CalibrationTest {
         Path f = tmp.resolve("one.json");
         Files.writeString(f, "{\"input_ids\": [[1, 2]]}");
         try (MoeTransformer m = MoeTransformer.open(model)) {
-            CalibrationData data = CalibrationData.load(CalibrationSpec.tokenIds(f), model, 64);
+            CalibrationData data = CalibrationData.load(CalibrationSpec.tokenIds(f), model, 64, 1 << 20);
             List<String> warnings = Calibrator.coverage(new Calibrator(null, 64, s -> { }).collect(m, data, EnumSet.of(Statistic.ROUTING), ModelPatch.NONE));
             assertEquals(2, warnings.size(), "one line per MoE layer");
             assertTrue(warnings.get(0).startsWith("warning: layer 0:") && warnings.get(0).contains("received no calibration tokens"));

@@ -55,7 +55,8 @@ class DecisionsTest {
 
     @Test
     void nonFiniteValuesAreRefusedWithTheirIndex() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Decisions.ascending(new double[] {1, Double.NaN}, 1e-6));
+        dev.moefrontier.harness.util.NonFiniteException e = assertThrows(dev.moefrontier.harness.util.NonFiniteException.class,
+                () -> Decisions.ascending(new double[] {1, Double.NaN}, 1e-6));
         assertTrue(e.getMessage().contains("index 1"), e.getMessage());
     }
 
