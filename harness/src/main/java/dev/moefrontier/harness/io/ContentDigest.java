@@ -37,6 +37,11 @@ public record ContentDigest(String sha256, boolean scanned, Location nonFinite, 
     public static final int VERSION = 1;
     private static final int CHUNK = 8 << 20;
     private static final Gson GSON = new GsonBuilder().create();
+    private static final java.util.concurrent.ExecutorService SCANNER = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "frontier-weight-scan");
+        t.setDaemon(true);
+        return t;
+    });
 
     /**
      * A non-finite element.
@@ -106,6 +111,7 @@ public record ContentDigest(String sha256, boolean scanned, Location nonFinite, 
         Scan found = new Scan();
         long dataStart = file.dataStart();
         try (FileChannel ch = FileChannel.open(file.path(), StandardOpenOption.READ)) {
+            // A direct buffer: the channel reads into it without a second copy (measured faster than a heap array).
             ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
             long pos = 0;
             int next = 0; // first tensor that may still overlap the chunks ahead
@@ -119,23 +125,41 @@ public record ContentDigest(String sha256, boolean scanned, Location nonFinite, 
                     }
                 }
                 buf.flip();
+                long chunkStart = pos;
                 long chunkEnd = pos + buf.limit();
-                for (int i = next; i < floats.size(); i++) {
-                    TensorInfo t = floats.get(i);
-                    long tb = dataStart + t.begin();
-                    long te = dataStart + t.end();
-                    if (tb >= chunkEnd) {
-                        break;
-                    }
-                    if (te <= pos) {
-                        if (i == next) {
-                            next++;
-                        }
-                        continue;
-                    }
-                    scanRange(ch, buf, pos, t, tb, Math.max(tb, pos), Math.min(te, chunkEnd), found);
+                while (next < floats.size() && dataStart + floats.get(next).end() <= chunkStart) {
+                    next++;
                 }
-                md.update(buf);
+                int first = next;
+                // The scan of a chunk runs beside its hashing (two cores: ~2x); both only read the buffer.
+                java.util.concurrent.Future<?> scanned = floats.isEmpty() ? null : SCANNER.submit(() -> {
+                    for (int i = first; i < floats.size(); i++) {
+                        TensorInfo t = floats.get(i);
+                        long tb = dataStart + t.begin();
+                        long te = dataStart + t.end();
+                        if (tb >= chunkEnd) {
+                            break;
+                        }
+                        if (te > chunkStart) {
+                            scanRange(ch, buf, chunkStart, t, tb, Math.max(tb, chunkStart), Math.min(te, chunkEnd), found);
+                        }
+                    }
+                    return null;
+                });
+                md.update(buf.duplicate());
+                if (scanned != null) {
+                    try {
+                        scanned.get();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException("interrupted while scanning " + file.path(), e);
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        if (e.getCause() instanceof IOException io) {
+                            throw io;
+                        }
+                        throw new IllegalStateException(e.getCause());
+                    }
+                }
                 pos = chunkEnd;
             }
         } catch (NoSuchFileException e) {

@@ -224,6 +224,40 @@ class DataIntegrityTest {
     }
 
     @Test
+    void scanFindsAnElementCutByTheReadChunkBoundary() throws IOException {
+        // A one-byte tensor first puts the BF16 tensor at an odd offset, so one of its elements straddles the 8 MiB
+        // boundary of the sequential read; the NaN is planted exactly there, and a +Inf in the last element.
+        Path f = tmp.resolve("straddle.safetensors");
+        int n = 5 << 20; // 10 MiB of BF16
+        float[] v = new float[n];
+        java.util.Arrays.fill(v, 0.5f);
+        new SafetensorsWriter().add("pad", DType.U8, new long[] {1}, out -> out.write(ByteBuffer.wrap(new byte[] {7})))
+                .addFloats("big", DType.BF16, new long[] {n}, v).write(f);
+        long k;
+        try (SafetensorsFile s = SafetensorsFile.open(f)) {
+            TensorInfo big = s.tensors().get("big");
+            long start = s.dataStart() + big.begin();
+            assertEquals(1, start % 2, "odd offset");
+            long boundary = 8L << 20;
+            k = (boundary - 1 - start) / 2; // element k occupies bytes boundary-1 and boundary
+            assertEquals(boundary - 1, start + 2 * k);
+        }
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+            try (SafetensorsFile s = SafetensorsFile.open(f)) {
+                long start = s.dataStart() + s.tensors().get("big").begin();
+                ch.write(ByteBuffer.wrap(new byte[] {(byte) 0xC1, (byte) 0x7F}), start + 2 * k); // NaN, little-endian
+                ch.write(ByteBuffer.wrap(new byte[] {(byte) 0x80, (byte) 0x7F}), start + 2L * (n - 1)); // +Inf
+            }
+        }
+        try (SafetensorsFile s = SafetensorsFile.open(f)) {
+            ContentDigest d = ContentDigest.compute(s, true);
+            assertEquals(new ContentDigest.Location("big", k, "NaN"), d.nonFinite());
+            assertEquals(2, d.nonFiniteCount());
+            assertEquals(dev.moefrontier.harness.util.Checksums.sha256(List.of(f)), d.sha256());
+        }
+    }
+
+    @Test
     void calibrationCacheMissesOnEveryEditItDependsOn() throws IOException {
         Path dir = model("calib", DType.F32);
         Path cache = tmp.resolve("calib-cache");
