@@ -334,7 +334,7 @@ final class BenchCommand implements Runnable {
         return dir;
     }
 
-    /** {@code frontier bench aimer}. */
+    /** {@code frontier bench digest}. */
     @Command(name = "digest", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"The cost of a checkpoint's content fingerprint: SHA-256 of every byte with the NaN/Inf scan beside",
                 "it (what the first open of a checkpoint pays; later opens read the remembered sidecar), the hash alone,",
@@ -385,6 +385,7 @@ final class BenchCommand implements Runnable {
         }
     }
 
+    /** {@code frontier bench aimer}. */
     @Command(name = "aimer", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"AIMER scoring time on a synthetic 64-expert x 16-layer OLMoE-shaped checkpoint.",
                 "AIMER reads expert weights straight from the checkpoint's memory maps (no forward pass)."})

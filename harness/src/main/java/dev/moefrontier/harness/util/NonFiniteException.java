@@ -13,34 +13,23 @@ public final class NonFiniteException extends RuntimeException {
 
     /** Throws when some element of {@code values} is not finite: "{@code what}: NaN at index i (n non-finite of m)". */
     public static void check(double[] values, String what) {
-        if (values == null) {
-            return;
-        }
-        int first = -1;
-        int count = 0;
-        for (int i = 0; i < values.length; i++) {
-            if (!Double.isFinite(values[i])) {
-                count++;
-                if (first < 0) {
-                    first = i;
-                }
-            }
-        }
-        if (first >= 0) {
-            throw new NonFiniteException(what + ": " + describe(values[first]) + " at index " + first + " (" + count
-                    + " non-finite of " + values.length + ")");
+        if (values != null) {
+            check(values.length, i -> values[i], what);
         }
     }
 
     /** As {@link #check(double[], String)} for floats. */
     public static void check(float[] values, String what) {
-        if (values == null) {
-            return;
+        if (values != null) {
+            check(values.length, i -> values[i], what);
         }
+    }
+
+    private static void check(int length, java.util.function.IntToDoubleFunction value, String what) {
         int first = -1;
         int count = 0;
-        for (int i = 0; i < values.length; i++) {
-            if (!Float.isFinite(values[i])) {
+        for (int i = 0; i < length; i++) {
+            if (!Double.isFinite(value.applyAsDouble(i))) {
                 count++;
                 if (first < 0) {
                     first = i;
@@ -48,8 +37,8 @@ public final class NonFiniteException extends RuntimeException {
             }
         }
         if (first >= 0) {
-            throw new NonFiniteException(what + ": " + describe(values[first]) + " at index " + first + " (" + count
-                    + " non-finite of " + values.length + ")");
+            throw new NonFiniteException(what + ": " + describe(value.applyAsDouble(first)) + " at index " + first + " (" + count
+                    + " non-finite of " + length + ")");
         }
     }
 
