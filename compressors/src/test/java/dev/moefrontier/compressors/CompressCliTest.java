@@ -43,16 +43,17 @@ class CompressCliTest {
                 "--criteria", "frequency,reap,aimer");
         assertEquals(0, r.status(), r.err());
         List<String> lines = Files.readAllLines(out);
-        assertEquals("layer,expert,criterion,score,rank,tokens", lines.get(0));
-        assertEquals(1 + 2 * 8 * 3, lines.size(), "layers x experts x criteria rows");
+        assertEquals("backbone,compressor,options,layer,expert,score,rank,tokens", lines.get(0), "the sweeps' scores.csv schema");
+        List<Map<String, String>> rows = dev.moefrontier.harness.util.Csv.parse(Files.readString(out));
+        assertEquals(2 * 8 * 3, rows.size(), "layers x experts x criteria rows");
         Map<String, Integer> frequency = new HashMap<>();
-        for (String l : lines.subList(1, lines.size())) {
-            String[] f = l.split(",");
-            int rank = Integer.parseInt(f[4]);
+        for (Map<String, String> f : rows) {
+            int rank = Integer.parseInt(f.get("rank"));
             assertTrue(rank >= 1 && rank <= 8);
-            if (f[2].equals("frequency")) {
-                assertEquals(Double.parseDouble(f[3]), Double.parseDouble(f[5]), 0.0, "frequency score = routed tokens");
-                frequency.put(f[0] + ":" + f[1], rank);
+            assertEquals(MODEL.getFileName().toString(), f.get("backbone"));
+            if (f.get("compressor").equals("frequency")) {
+                assertEquals(Double.parseDouble(f.get("score")), Double.parseDouble(f.get("tokens")), 0.0, "frequency score = routed tokens");
+                frequency.put(f.get("layer") + ":" + f.get("expert"), rank);
             }
         }
         // Golden pruned set of layer 0 at ratio 0.5 (fixtures/scores/olmoe-a): ranks 5..8 are pruned.

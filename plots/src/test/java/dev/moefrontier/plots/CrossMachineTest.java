@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * pass {@code frontier check} against the tracked reference, and record the reference canary with the variable it
  * overrode.
  */
+@org.junit.jupiter.api.Tag("slow") // child JVMs, GB-sized tensors or whole sweeps: excluded by -Pfast
 class CrossMachineTest {
     @TempDir
     Path tmp;

@@ -43,6 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * against the tracked reference ({@code results/reference/ci}), and against the same cells run as a plan by
  * concurrent {@code run-cell} worker processes and collected.
  */
+@org.junit.jupiter.api.Tag("slow") // child JVMs, GB-sized tensors or whole sweeps: excluded by -Pfast
 class SweepEndToEndTest {
     static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     static final Path CI_SPEC = ROOT.resolve("scripts/sweeps/ci.yaml");

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * baseline, accuracy well above chance on every domain, specialized routing, and a 66%-frequency-pruned model visibly
  * worse than the dense one.
  */
+@org.junit.jupiter.api.Tag("slow") // child JVMs, GB-sized tensors or whole sweeps: excluded by -Pfast
 class MiniQualityBarTest {
     @TempDir
     static Path cache;

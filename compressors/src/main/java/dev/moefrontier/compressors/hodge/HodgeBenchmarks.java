@@ -22,11 +22,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code frontier bench hodge} and {@code frontier bench barriers}. */
-final class HodgeBenchmarks {
+public final class HodgeBenchmarks {
     private HodgeBenchmarks() {}
 
-    /** Structured random barriers: clusters of cheap merges among expensive ones, and a full 500-triangle candidate set. */
-    static HodgeInput synthetic(int n, int cap, long seed) {
+    /**
+     * Structured random barriers: clusters of cheap merges among expensive ones, and a full candidate set of up to
+     * {@code cap} triangles (shared with the JMH benchmarks).
+     */
+    public static HodgeInput synthetic(int n, int cap, long seed) {
         Random r = new Random(seed);
         double[][] b = new double[n][n];
         for (int i = 0; i < n; i++) {

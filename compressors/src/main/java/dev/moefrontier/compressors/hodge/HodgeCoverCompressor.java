@@ -38,7 +38,7 @@ public class HodgeCoverCompressor implements Compressor {
         this.description = description;
     }
 
-    /** Plans depend on the barrier computation (methods.md §5): its version is part of the compressor's. */
+    /** Plans depend on the barrier computation (methods.md §4.2, §4.4): its version is part of the compressor's. */
     @Override
     public String version() {
         return "2-barriers" + BarrierSettings.VERSION;

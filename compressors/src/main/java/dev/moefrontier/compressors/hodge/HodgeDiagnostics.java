@@ -3,6 +3,7 @@ package dev.moefrontier.compressors.hodge;
 import dev.moefrontier.harness.calib.CalibrationStats;
 import dev.moefrontier.harness.compress.LayerPlan;
 import dev.moefrontier.harness.compress.PruningPlan;
+import dev.moefrontier.harness.util.Csv;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,21 +30,20 @@ public final class HodgeDiagnostics {
 
     /** {@code harmonic_energy.csv}: layer,harmonic_energy_fraction,betti1,tau_star,edges,faces,betti1_curve. */
     public String harmonicCsv(String backbone) {
-        StringBuilder sb = new StringBuilder("backbone,layer,harmonic_energy_fraction,betti1,tau_star,edges,faces,betti1_curve\n");
+        StringBuilder sb = new StringBuilder(Csv.row((Object[]) HARMONIC_HEADER));
         for (Map.Entry<Integer, HodgeCover.Complex> e : complexes.entrySet()) {
             HodgeCover.Complex c = e.getValue();
             StringBuilder curve = new StringBuilder();
             for (int b : c.filtration().betti()) {
                 curve.append(curve.length() == 0 ? "" : " ").append(b);
             }
-            sb.append(backbone).append(',').append(e.getKey()).append(',').append(c.decomposition().harmonicEnergyFraction()).append(',')
-                    .append(c.filtration().betti1()).append(',').append(c.filtration().tauStar()).append(',')
-                    .append(c.filtration().edges().length).append(',').append(c.faces().length).append(',').append(curve).append('\n');
+            sb.append(Csv.row(backbone, e.getKey(), c.decomposition().harmonicEnergyFraction(), c.filtration().betti1(),
+                    c.filtration().tauStar(), c.filtration().edges().length, c.faces().length, curve));
         }
         return sb.toString();
     }
 
-    /** Rows {@code backbone,compressor,ratio,layer,gradient,curl,harmonic,triplet,balance} (layer "mean" last). */
+    /** Records {@code backbone,compressor,ratio,layer,gradient,curl,harmonic,triplet,balance} (layer "mean" last). */
     public List<String> balanceRows(String backbone, PruningPlan plan) {
         List<String> rows = new ArrayList<>();
         double[] sum = new double[4];
@@ -63,42 +63,44 @@ public final class HodgeDiagnostics {
             }
             Map<String, Double> r = e.getValue().retained(kept);
             double bal = HodgeBalance.balance(r);
-            StringBuilder sb = new StringBuilder().append(backbone).append(',').append(plan.compressor()).append(',')
-                    .append(plan.ratio()).append(',').append(e.getKey());
+            List<Object> row = new ArrayList<>(List.of(backbone, plan.compressor(), plan.ratio(), e.getKey()));
             int c = 0;
             for (String comp : HodgeBalance.COMPONENTS) {
                 double v = r.get(comp);
-                sb.append(',').append(v);
+                row.add(v);
                 if (!Double.isNaN(v)) {
                     sum[c] += v;
                     cnt[c]++;
                 }
                 c++;
             }
-            sb.append(',').append(bal);
+            row.add(bal);
             if (!Double.isNaN(bal)) {
                 balSum += bal;
                 balCnt++;
             }
-            rows.add(sb.toString());
+            rows.add(Csv.row(row.toArray()));
         }
-        StringBuilder mean = new StringBuilder().append(backbone).append(',').append(plan.compressor()).append(',')
-                .append(plan.ratio()).append(",mean");
+        List<Object> mean = new ArrayList<>(List.of(backbone, plan.compressor(), plan.ratio(), "mean"));
         for (int c = 0; c < 4; c++) {
-            mean.append(',').append(cnt[c] == 0 ? Double.NaN : sum[c] / cnt[c]);
+            mean.add(cnt[c] == 0 ? Double.NaN : sum[c] / cnt[c]);
         }
-        mean.append(',').append(balCnt == 0 ? Double.NaN : balSum / balCnt);
-        rows.add(mean.toString());
+        mean.add(balCnt == 0 ? Double.NaN : balSum / balCnt);
+        rows.add(Csv.row(mean.toArray()));
         return rows;
     }
 
-    public static final String BALANCE_HEADER = "backbone,compressor,ratio,layer,gradient,curl,harmonic,triplet,balance";
+    static final String[] HARMONIC_HEADER = {"backbone", "layer", "harmonic_energy_fraction", "betti1", "tau_star", "edges", "faces",
+        "betti1_curve"};
+
+    static final String[] BALANCE_HEADER = {"backbone", "compressor", "ratio", "layer", "gradient", "curl", "harmonic", "triplet",
+        "balance"};
 
     /** {@code hodge_balance.csv}: the header, then {@link #balanceRows} of every plan. */
     public String balanceCsv(String backbone, java.util.Collection<PruningPlan> plans) {
-        StringBuilder csv = new StringBuilder(BALANCE_HEADER).append('\n');
+        StringBuilder csv = new StringBuilder(Csv.row((Object[]) BALANCE_HEADER));
         for (PruningPlan p : plans) {
-            balanceRows(backbone, p).forEach(r -> csv.append(r).append('\n'));
+            balanceRows(backbone, p).forEach(csv::append);
         }
         return csv.toString();
     }

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * cached states) and whose unblocked pair batches (hundreds of rows × every partner × the vocabulary, about 1 GB) exceed
  * a 700 MiB budget stay within it (peak resident growth while the barriers run).
  */
+@org.junit.jupiter.api.Tag("slow") // child JVMs, GB-sized tensors or whole sweeps: excluded by -Pfast
 class BarrierMemoryTest {
     @TempDir
     Path tmp;

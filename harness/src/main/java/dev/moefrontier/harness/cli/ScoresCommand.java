@@ -1,13 +1,13 @@
 package dev.moefrontier.harness.cli;
 
 import com.google.gson.GsonBuilder;
-import dev.moefrontier.harness.calib.LayerStats;
 import dev.moefrontier.harness.calib.Statistic;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.Compressor;
 import dev.moefrontier.harness.compress.CompressorCatalog;
 import dev.moefrontier.harness.compress.ExpertScorer;
 import dev.moefrontier.harness.compress.Options;
+import dev.moefrontier.harness.compress.ScoreTable;
 import dev.moefrontier.harness.model.MoeTransformer;
 import dev.moefrontier.harness.util.AtomicFiles;
 import dev.moefrontier.harness.util.Provenance;
@@ -26,9 +26,10 @@ import picocli.CommandLine.Option;
 /** {@code frontier scores}. */
 @Command(name = "scores", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Write per-expert scores of score-based compressors as CSV.",
-            "One row per (layer, expert, criterion): layer,expert,criterion,score,rank,tokens. rank 1 is the most",
-            "important expert (pruned last); at ratio r the experts with rank > E - round(rE) are pruned. tokens is",
-            "|X_e|, the calibration tokens routed to the expert (empty without calibration). A provenance sidecar",
+            "One row per (criterion, layer, expert): backbone,compressor,options,layer,expert,score,rank,tokens (the",
+            "schema of a sweep's scores.csv). rank 1 is the most important expert (pruned last); at ratio r the experts",
+            "with rank > E - round(rE) are pruned. tokens is |X_e|, the calibration tokens routed to the expert (empty",
+            "without calibration). backbone is the model folder's name. A provenance sidecar",
             "OUT.provenance.json records versions, git commit, calibration and seed."})
 final class ScoresCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR")
@@ -78,26 +79,13 @@ final class ScoresCommand implements Callable<Integer> {
             stats.addAll(s.requires(o));
         }
         calibration.validate(!stats.isEmpty());
-        StringBuilder csv = new StringBuilder("layer,expert,criterion,score,rank,tokens\n");
+        StringBuilder csv = new StringBuilder(ScoreTable.HEADER);
         try (MoeTransformer m = runtime.open(model)) {
             CompressionContext ctx = calibration.context(m, stats, false);
+            String backbone = model.toAbsolutePath().normalize().getFileName().toString();
             for (ExpertScorer s : scorers) {
-                Map<Integer, double[]> table = s.scores(ctx, opts.get(s));
-                for (Map.Entry<Integer, double[]> e : table.entrySet()) {
-                    int[] order = s.pruneOrder(e.getKey(), e.getValue()); // refuses NaN/Inf, naming layer and expert
-                    int n = order.length;
-                    int[] rank = new int[n];
-                    for (int i = 0; i < n; i++) {
-                        rank[order[i]] = n - i; // pruned first = least important = rank E
-                    }
-                    // Weight-only criteria (aimer) run without calibration: the tokens column is then empty.
-                    LayerStats ls = ctx.hasStats() ? statsOrNull(ctx, e.getKey()) : null;
-                    for (int x = 0; x < n; x++) {
-                        csv.append(e.getKey()).append(',').append(x).append(',').append(s.name()).append(',')
-                                .append(e.getValue()[x]).append(',').append(rank[x]).append(',')
-                                .append(ls == null ? "" : Long.toString(ls.count(x))).append('\n');
-                    }
-                }
+                // Weight-only criteria (aimer) run without calibration: the tokens column is then empty.
+                csv.append(ScoreTable.rows(backbone, s, opts.get(s), s.scores(ctx, opts.get(s)), ctx.hasStats() ? ctx.stats() : null));
             }
             Map<String, String> prov = new LinkedHashMap<>(Provenance.withNumerics());
             prov.put("model", model.toAbsolutePath().toString());
@@ -110,13 +98,5 @@ final class ScoresCommand implements Callable<Integer> {
         }
         System.out.printf("wrote %d criteria to %s%n", scorers.size(), out);
         return 0;
-    }
-
-    private static LayerStats statsOrNull(CompressionContext ctx, int layer) {
-        try {
-            return ctx.stats().layer(layer);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
     }
 }

@@ -1,98 +1,71 @@
 package dev.moefrontier.harness.util;
 
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
 
-/** RFC 4180 CSV: fields with commas, quotes or newlines are quoted (quotes doubled); the first line is the header. */
+/**
+ * RFC 4180 CSV through Apache Commons CSV: fields with commas, quotes or line breaks are quoted (quotes doubled),
+ * records end with {@code \n}, and the first record is the header.
+ */
 public final class Csv {
+    /** The one CSV dialect of every file the harness writes. */
+    public static final CSVFormat FORMAT = CSVFormat.RFC4180.builder().setRecordSeparator("\n").get();
+
     private Csv() {}
 
-    /** One line (with its newline). */
+    /** One record (with its line break); null fields are empty. */
     public static String row(Object... fields) {
-        StringBuilder sb = new StringBuilder();
+        Object[] f = new Object[fields.length];
         for (int i = 0; i < fields.length; i++) {
-            if (i > 0) {
-                sb.append(',');
-            }
-            String f = fields[i] == null ? "" : String.valueOf(fields[i]);
-            if (f.contains(",") || f.contains("\"") || f.contains("\n")) {
-                sb.append('"').append(f.replace("\"", "\"\"")).append('"');
-            } else {
-                sb.append(f);
-            }
+            f[i] = fields[i] == null ? "" : String.valueOf(fields[i]);
         }
-        return sb.append('\n').toString();
+        return FORMAT.format(f) + "\n";
     }
 
-    /** Rows as header → value maps. */
+    /** Rows as header → value maps; a record whose field count differs from the header's is an error naming its line. */
     public static List<Map<String, String>> parse(String text) {
-        List<List<String>> lines = split(text);
         List<Map<String, String>> out = new ArrayList<>();
-        if (lines.isEmpty()) {
-            return out;
-        }
-        List<String> header = lines.get(0);
-        for (int i = 1; i < lines.size(); i++) {
-            List<String> l = lines.get(i);
-            if (l.size() == 1 && l.get(0).isEmpty()) {
-                continue;
+        try (CSVParser p = CSVParser.builder().setReader(new StringReader(text)).setFormat(FORMAT.builder().setIgnoreEmptyLines(true)
+                .get()).get()) {
+            List<String> header = null;
+            for (CSVRecord r : p) {
+                if (header == null) {
+                    header = r.toList();
+                    continue;
+                }
+                if (r.size() != header.size()) {
+                    throw new IllegalArgumentException("line " + p.getCurrentLineNumber() + " has " + r.size() + " fields, the header "
+                            + header.size());
+                }
+                Map<String, String> m = new LinkedHashMap<>();
+                for (int j = 0; j < header.size(); j++) {
+                    m.put(header.get(j), r.get(j));
+                }
+                out.add(m);
             }
-            if (l.size() != header.size()) {
-                throw new IllegalArgumentException("line " + (i + 1) + " has " + l.size() + " fields, the header " + header.size());
-            }
-            Map<String, String> m = new LinkedHashMap<>();
-            for (int j = 0; j < header.size(); j++) {
-                m.put(header.get(j), l.get(j));
-            }
-            out.add(m);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (java.io.UncheckedIOException e) {
+            throw new IllegalArgumentException("not valid CSV: " + e.getCause().getMessage(), e);
         }
         return out;
     }
 
-    /** The fields of one line. */
+    /** The fields of one record. */
     public static List<String> fields(String line) {
-        List<List<String>> l = split(line.endsWith("\n") ? line : line + "\n");
-        return l.isEmpty() ? List.of() : l.get(0);
-    }
-
-    private static List<List<String>> split(String text) {
-        List<List<String>> lines = new ArrayList<>();
-        List<String> cur = new ArrayList<>();
-        StringBuilder f = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (quoted) {
-                if (c == '"') {
-                    if (i + 1 < text.length() && text.charAt(i + 1) == '"') {
-                        f.append('"');
-                        i++;
-                    } else {
-                        quoted = false;
-                    }
-                } else {
-                    f.append(c);
-                }
-            } else if (c == '"') {
-                quoted = true;
-            } else if (c == ',') {
-                cur.add(f.toString());
-                f.setLength(0);
-            } else if (c == '\n') {
-                cur.add(f.toString());
-                f.setLength(0);
-                lines.add(cur);
-                cur = new ArrayList<>();
-            } else if (c != '\r') {
-                f.append(c);
-            }
+        try (CSVParser p = CSVParser.builder().setReader(new StringReader(line)).setFormat(FORMAT).get()) {
+            List<CSVRecord> rs = p.getRecords();
+            return rs.isEmpty() ? List.of() : rs.get(0).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        if (f.length() > 0 || !cur.isEmpty()) {
-            cur.add(f.toString());
-            lines.add(cur);
-        }
-        return lines;
     }
 }

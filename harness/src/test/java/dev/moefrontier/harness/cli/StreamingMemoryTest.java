@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code --residency stream} in a fresh JVM, whose peak RSS grows by a small fraction of the checkpoint, while the
  * same forward with resident layers grows by at least the checkpoint (showing the measurement can tell them apart).
  */
+@org.junit.jupiter.api.Tag("slow") // child JVMs, GB-sized tensors or whole sweeps: excluded by -Pfast
 class StreamingMemoryTest {
     @TempDir
     Path tmp;

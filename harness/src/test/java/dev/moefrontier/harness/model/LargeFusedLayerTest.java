@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * one tensor per expert (all small), and a drop plan exported from it keeps every kept expert's bytes and reloads with
  * the in-memory plan's logits.
  */
+@org.junit.jupiter.api.Tag("slow") // child JVMs, GB-sized tensors or whole sweeps: excluded by -Pfast
 class LargeFusedLayerTest {
     @TempDir
     static Path tmp;

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A BF16 tensor just past 2^31 bytes (4.3 GB once widened) through every stage: read, widen, one NDArray, slice, write
  * back and reread, with values checked at both ends and at the 2^31 boundaries of the file and of the float32 copy.
  */
+@org.junit.jupiter.api.Tag("slow") // child JVMs, GB-sized tensors or whole sweeps: excluded by -Pfast
 class LargeTensorTest {
     static final long ROWS = (1 << 16) + 1;
     static final long COLS = 1 << 14;

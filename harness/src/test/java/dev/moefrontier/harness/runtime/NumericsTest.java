@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * whatever the machine-like environment says (ATen capability, MKL's instruction cap), with the knobs applied from Java
  * into a plain environment (the launcher's and a library user's path alike).
  */
+@org.junit.jupiter.api.Tag("slow") // child JVMs, GB-sized tensors or whole sweeps: excluded by -Pfast
 class NumericsTest {
 
     private static JsonObject environment(Map<String, String> env, String... extra) throws Exception {
