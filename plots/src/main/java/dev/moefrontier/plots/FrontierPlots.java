@@ -52,7 +52,7 @@ final class FrontierPlots {
             return null;
         }
         String what = task.equals("ds_avg") ? "DS-Avg" : task + " " + metric;
-        boolean acc = FrontierTable.higherIsBetter(metric);
+        boolean acc = FrontierTable.higherIsBetter(s.results(), task, metric);
         String title = backbone + ": " + what + (hybrid ? " (Wanda and X+Wanda hybrids)" : " (expert pruning and merging)");
         XYChart chart = new XYChartBuilder().width(Figures.WIDTH).height(Figures.HEIGHT).title(title)
                 .xAxisTitle("MoE parameters removed (%)").yAxisTitle(acc ? what + " (%, higher is better)" : what + " (lower is better)")

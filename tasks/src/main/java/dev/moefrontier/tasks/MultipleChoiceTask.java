@@ -138,7 +138,8 @@ public abstract class MultipleChoiceTask implements Evaluator {
             double[] ln = new double[d.size()];
             for (int j = 0; j < ll.length; j++) {
                 ll[j] = lls[q++];
-                ln[j] = ll[j] / d.choices().get(j).length();
+                String c = d.choices().get(j);
+                ln[j] = ll[j] / c.codePointCount(0, c.length()); // Python's len(): code points, not UTF-16 units
             }
             acc[i] = argmax(ll) == d.gold() ? 1 : 0;
             norm[i] = argmax(ln) == d.gold() ? 1 : 0;
@@ -148,9 +149,9 @@ public abstract class MultipleChoiceTask implements Evaluator {
 
     private Map<String, MetricValue> metrics(double[] acc, double[] norm) {
         Map<String, MetricValue> m = new LinkedHashMap<>();
-        m.put("acc", MetricValue.mean(acc));
+        m.put("acc", MetricValue.mean(acc, true));
         if (accNorm()) {
-            m.put("acc_norm", MetricValue.mean(norm));
+            m.put("acc_norm", MetricValue.mean(norm, true));
         }
         return m;
     }

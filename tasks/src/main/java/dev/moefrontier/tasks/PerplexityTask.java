@@ -113,10 +113,10 @@ public abstract class PerplexityTask implements Evaluator {
         }
         double meanNll = sum / count;
         double ppl = Math.exp(meanNll);
-        MetricValue w = MetricValue.mean(perWindow);
+        MetricValue w = MetricValue.mean(perWindow, false);
         Map<String, MetricValue> m = new LinkedHashMap<>();
-        m.put("ppl", new MetricValue(ppl, ppl * w.stderr()));
-        m.put("nll", new MetricValue(meanNll, w.stderr()));
+        m.put("ppl", new MetricValue(ppl, ppl * w.stderr(), false)); // lower is better
+        m.put("nll", new MetricValue(meanNll, w.stderr(), false));
         return m;
     }
 

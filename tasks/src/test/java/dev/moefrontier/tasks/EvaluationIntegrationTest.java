@@ -324,7 +324,7 @@ class EvaluationIntegrationTest {
     void pooledStandardErrorIsLmEvals() {
         // Parts [1,0,1,0] (mean .5, se sqrt(1/3)/2) and [1,1] (mean 1, se 0):
         // pooled variance = (3 * (1/12) * 4 + 1 * 0 * 2) / (6 - 2) = 0.25, se = sqrt(0.25 / 6).
-        MetricValue p = MetricValue.pooled(List.of(MetricValue.mean(new double[] {1, 0, 1, 0}), MetricValue.mean(new double[] {1, 1})),
+        MetricValue p = MetricValue.pooled(List.of(MetricValue.mean(new double[] {1, 0, 1, 0}, true), MetricValue.mean(new double[] {1, 1}, true)),
                 new int[] {4, 2});
         assertEquals(4.0 / 6, p.value(), 1e-15);
         assertEquals(Math.sqrt(0.25 / 6), p.stderr(), 1e-15);

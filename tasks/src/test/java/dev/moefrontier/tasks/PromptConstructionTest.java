@@ -165,7 +165,7 @@ class PromptConstructionTest {
         // Winogrande: the loglikelihood of the shared continuation under each context.
         var wino = new MultipleChoiceTask.Doc(List.of("ctx a", "ctx b"), List.of(" rest"), 1, List.of("ctx a", "ctx b"), null);
         assertArrayEquals(new double[] {1}, MultipleChoiceTask.score(List.of(wino), new double[] {-3, -2})[0]);
-        assertEquals(0.5, dev.moefrontier.harness.eval.MetricValue.mean(new double[] {1, 0, 1, 0}).value());
-        assertEquals(Math.sqrt(1.0 / 3) / 2, dev.moefrontier.harness.eval.MetricValue.mean(new double[] {1, 0, 1, 0}).stderr(), 1e-15);
+        assertEquals(0.5, dev.moefrontier.harness.eval.MetricValue.mean(new double[] {1, 0, 1, 0}, true).value());
+        assertEquals(Math.sqrt(1.0 / 3) / 2, dev.moefrontier.harness.eval.MetricValue.mean(new double[] {1, 0, 1, 0}, true).stderr(), 1e-15);
     }
 }

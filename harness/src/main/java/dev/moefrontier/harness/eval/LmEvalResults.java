@@ -35,7 +35,7 @@ public final class LmEvalResults {
             nSamples.add(e.task(), samples(e));
             nShot.addProperty(e.task(), 0);
             JsonObject hb = new JsonObject();
-            e.metrics().keySet().forEach(k -> hb.addProperty(k, higherIsBetter(k)));
+            e.metrics().forEach((k, v) -> hb.addProperty(k, v.higherIsBetter()));
             higher.add(e.task(), hb);
             JsonObject cfg = new JsonObject();
             cfg.addProperty("task", e.task());
@@ -67,11 +67,6 @@ public final class LmEvalResults {
         }
         root.add("frontier", frontier);
         return root;
-    }
-
-    /** Perplexity and NLL go down as models improve; every other metric here goes up. */
-    public static boolean higherIsBetter(String metric) {
-        return !metric.equals("ppl") && !metric.equals("nll");
     }
 
     private static JsonObject samples(Evaluation e) {

@@ -1,18 +1,20 @@
 package dev.moefrontier.harness.eval;
 
 /**
- * A metric and its standard error (NaN when undefined, e.g. a single sample).
+ * A metric, its standard error (NaN when undefined, e.g. a single sample) and its direction, declared by the task
+ * that computed it (lm-eval's {@code higher_is_better}).
  *
  * @param value the metric
  * @param stderr standard error
+ * @param higherIsBetter whether larger values mean a better model (accuracy) or worse (perplexity)
  */
-public record MetricValue(double value, double stderr) {
+public record MetricValue(double value, double stderr, boolean higherIsBetter) {
 
     /** Mean and standard error of the mean (sample standard deviation / sqrt(n)), as lm-eval's mean_stderr. */
-    public static MetricValue mean(double[] xs) {
+    public static MetricValue mean(double[] xs, boolean higherIsBetter) {
         int n = xs.length;
         if (n == 0) {
-            return new MetricValue(Double.NaN, Double.NaN);
+            return new MetricValue(Double.NaN, Double.NaN, higherIsBetter);
         }
         double mu = 0;
         for (double x : xs) {
@@ -20,13 +22,13 @@ public record MetricValue(double value, double stderr) {
         }
         mu /= n;
         if (n < 2) {
-            return new MetricValue(mu, Double.NaN);
+            return new MetricValue(mu, Double.NaN, higherIsBetter);
         }
         double ss = 0;
         for (double x : xs) {
             ss += (x - mu) * (x - mu);
         }
-        return new MetricValue(mu, Math.sqrt(ss / (n - 1)) / Math.sqrt(n));
+        return new MetricValue(mu, Math.sqrt(ss / (n - 1)) / Math.sqrt(n), higherIsBetter);
     }
 
     /**
@@ -49,6 +51,10 @@ public record MetricValue(double value, double stderr) {
             var += (sizes[i] - 1.0) * p.stderr() * p.stderr() * sizes[i];
         }
         double se = defined && n > sizes.length ? Math.sqrt(var / (n - sizes.length) / n) : Double.NaN;
-        return new MetricValue(sum / n, se);
+        boolean higher = parts.get(0).higherIsBetter();
+        if (parts.stream().anyMatch(p -> p.higherIsBetter() != higher)) {
+            throw new IllegalArgumentException("pooled parts disagree on the metric's direction");
+        }
+        return new MetricValue(sum / n, se, higher);
     }
 }

@@ -29,7 +29,7 @@ import java.util.stream.Stream;
 public final class Collector {
     /** The frontier.csv header. */
     public static final String HEADER = "backbone,compressor,options,ratio,expert_ratio,r1,r2,compression,task,metric,value,stderr,n,seed,"
-            + "calibration,elapsed_s";
+            + "calibration,elapsed_s,higher_is_better";
 
     private Collector() {}
 
@@ -40,11 +40,11 @@ public final class Collector {
         StringBuilder csv = new StringBuilder(HEADER).append('\n');
         for (CellResult r : results) {
             for (CellResult.Metric m : r.metrics()) {
-                csv.append(row(r, m.task(), m.metric(), m.value(), m.stderr(), m.n()));
+                csv.append(row(r, m.task(), m.metric(), m.value(), m.stderr(), m.n(), m.higherIsBetter()));
             }
             double ds = FrontierTable.dsAvg(r);
             if (!Double.isNaN(ds)) {
-                csv.append(row(r, "ds_avg", "acc", ds, Double.NaN, r.headlines().size()));
+                csv.append(row(r, "ds_avg", "acc", ds, Double.NaN, r.headlines().size(), true));
             }
         }
         AtomicFiles.writeString(root.resolve("frontier.csv"), csv);
@@ -77,11 +77,11 @@ public final class Collector {
         return summary;
     }
 
-    private static String row(CellResult r, String task, String metric, double value, double stderr, int n) {
+    private static String row(CellResult r, String task, String metric, double value, double stderr, int n, boolean higherIsBetter) {
         Cell c = r.cell();
         return Csv.row(c.backbone(), c.compressor(), c.optionString(), num(c.ratio()), num(r.expertRatio()), r.info().getOrDefault("r1", ""),
                 r.info().getOrDefault("r2", ""), num(r.compression()), task, metric, num(value), num(stderr), n, r.seed(), r.calibration(),
-                String.format(Locale.ROOT, "%.3f", r.elapsed()));
+                String.format(Locale.ROOT, "%.3f", r.elapsed()), higherIsBetter);
     }
 
     /** {@code plans.jsonl}: the decisions of every compressed cell's plan (for the plan-aware {@link ReferenceCheck}). */

@@ -48,8 +48,19 @@ public final class FrontierTable {
         return task.equals("ds_avg") ? dsAvg(r) : r.headline(task);
     }
 
-    public static boolean higherIsBetter(String metric) {
-        return !metric.equals("ppl") && !metric.equals("nll");
+    /** The direction the task declared for its metric (DS-Avg is an accuracy); true when no cell has the metric. */
+    public static boolean higherIsBetter(List<CellResult> results, String task, String metric) {
+        if (task.equals("ds_avg")) {
+            return true;
+        }
+        for (CellResult r : results) {
+            for (CellResult.Metric m : r.metrics()) {
+                if (m.task().equals(task) && m.metric().equals(metric)) {
+                    return m.higherIsBetter();
+                }
+            }
+        }
+        return true;
     }
 
     /** The markdown tables, one per backbone (a section each). */
@@ -70,7 +81,7 @@ public final class FrontierTable {
         for (double ratio : ratios) {
             for (String[] t : tasks) {
                 String label = Math.round(ratio * 100) + "% · " + (t[0].equals("ds_avg") ? "DS-Avg" : t[0] + " " + t[1]);
-                cols.add(new Column(b, ratio, t[0], label, higherIsBetter(t[1])));
+                cols.add(new Column(b, ratio, t[0], label, higherIsBetter(s.results(), t[0], t[1])));
             }
         }
         List<String> rows = new ArrayList<>();

@@ -15,6 +15,7 @@ import dev.moefrontier.harness.compress.CompressorCatalog;
 import dev.moefrontier.harness.compress.ExpertScorer;
 import dev.moefrontier.harness.compress.Options;
 import dev.moefrontier.harness.compress.PruningPlan;
+import dev.moefrontier.harness.compress.ScoreTable;
 import dev.moefrontier.harness.eval.EvalContext;
 import dev.moefrontier.harness.eval.Evaluation;
 import dev.moefrontier.harness.eval.Evaluator;
@@ -233,7 +234,7 @@ public final class GroupRunner {
                 acc = Budget.account(m.config(), plan);
                 write(dir.resolve("pruning_plan.json"), plan.toJsonString(m.config()));
                 if (comp instanceof ExpertScorer s) {
-                    writeScores(dir.resolve("scores.csv"), c, s.scores(ctx, o), s);
+                    writeScores(dir.resolve("scores.csv"), c, s, o, ctx);
                 }
                 applied = new AppliedPlan(m, plan);
                 patch = applied;
@@ -301,25 +302,13 @@ public final class GroupRunner {
     private static void add(Evaluation e, List<CellResult.Metric> out) {
         for (Map.Entry<String, MetricValue> m : e.metrics().entrySet()) {
             out.add(new CellResult.Metric(e.task(), m.getKey(), m.getValue().value(), m.getValue().stderr(), e.samples(),
-                    LmEvalResults.higherIsBetter(m.getKey())));
+                    m.getValue().higherIsBetter()));
         }
         e.subtasks().values().forEach(s -> add(s, out));
     }
 
-    private static void writeScores(Path file, Cell c, Map<Integer, double[]> scores, ExpertScorer s) throws IOException {
-        StringBuilder sb = new StringBuilder("backbone,compressor,options,layer,expert,score,prune_rank\n");
-        for (Map.Entry<Integer, double[]> e : scores.entrySet()) {
-            int[] order = s.pruneOrder(e.getValue());
-            int[] rank = new int[order.length];
-            for (int i = 0; i < order.length; i++) {
-                rank[order[i]] = i;
-            }
-            for (int x = 0; x < e.getValue().length; x++) {
-                sb.append(c.backbone()).append(',').append(c.compressor()).append(",\"").append(c.optionString()).append("\",")
-                        .append(e.getKey()).append(',').append(x).append(',').append(e.getValue()[x]).append(',').append(rank[x]).append('\n');
-            }
-        }
-        write(file, sb.toString());
+    private static void writeScores(Path file, Cell c, ExpertScorer s, Options o, CompressionContext ctx) throws IOException {
+        write(file, ScoreTable.HEADER + ScoreTable.rows(c.backbone(), s, o, s.scores(ctx, o), ctx.hasStats() ? ctx.stats() : null));
     }
 
     private PruningPlan readPlan(Cell c) {

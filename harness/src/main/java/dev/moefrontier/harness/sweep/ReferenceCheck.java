@@ -162,7 +162,7 @@ public final class ReferenceCheck {
             Band b = bands.getOrDefault(e.getValue().get("metric"), dflt);
             double gv = parse(got.get("value"));
             if (!b.holds(rv, gv)) {
-                boolean higher = higherIsBetter(e.getValue().get("metric"));
+                boolean higher = higherIsBetter(got, e.getValue());
                 out.add(new Finding(e.getKey(), (gv > rv) == higher ? "better" : "worse", rv, gv, b, "", true));
             }
             double rc = parse(e.getValue().get("compression"));
@@ -179,8 +179,17 @@ public final class ReferenceCheck {
         return new Result(out, ref.size(), compared, plansCompared, envDiff, effective);
     }
 
-    private static boolean higherIsBetter(String metric) {
-        return !metric.equals("ppl") && !metric.equals("nll");
+    /** The direction the task declared, from the run's row (or the reference's, for runs collected before the column). */
+    private static boolean higherIsBetter(Map<String, String> run, Map<String, String> reference) {
+        String v = run.get("higher_is_better");
+        if (v == null || v.isEmpty()) {
+            v = reference.get("higher_is_better");
+        }
+        if (v == null || v.isEmpty()) {
+            throw new IllegalArgumentException("frontier.csv rows of task " + run.get("task") + " carry no higher_is_better column"
+                    + " (collected by an older version): run 'frontier collect' on the run folder again");
+        }
+        return Boolean.parseBoolean(v);
     }
 
     /** A readable report: environment differences, every finding, and the verdict. */

@@ -36,7 +36,7 @@ class ReferenceCheckTest {
         StringBuilder csv = new StringBuilder(Collector.HEADER).append('\n');
         for (Object[] r : new Object[][] {{REAP, reapPpl}, {FREQ, freqPpl}}) {
             Cell c = (Cell) r[0];
-            csv.append(Csv.row(c.backbone(), c.compressor(), "", "0.5", "0.5", "", "", "0.4", "mini_ppl", "ppl", r[1], "0.1", 2, 0, "cal", "1.0"));
+            csv.append(Csv.row(c.backbone(), c.compressor(), "", "0.5", "0.5", "", "", "0.4", "mini_ppl", "ppl", r[1], "0.1", 2, 0, "cal", "1.0", false));
         }
         Files.writeString(d.resolve("frontier.csv"), csv);
         String plans = PlanRecord.of(REAP, plan("reap", reapKept, 0.0)).toJsonLine() + "\n"
