@@ -77,6 +77,12 @@ class SweepSpecTest {
         assertEquals(p.spec().ratios(), back.spec().ratios());
         assertEquals(p.spec().calibration().count(), back.spec().calibration().count());
         assertEquals(2, Files.readAllLines(tmp.resolve("plan/cells.jsonl")).size(), "one line per group");
+        // One binding: plan.json embeds the spec in the YAML's own schema and reads it back through the same parser.
+        assertEquals(p.spec(), back.spec());
+        assertEquals(p.spec(), SweepSpec.fromJson(p.spec().toJson(), p.spec().file()));
+        String yamlKeys = com.google.gson.JsonParser.parseString(Files.readString(tmp.resolve("plan/plan.json"))).getAsJsonObject()
+                .getAsJsonObject("spec").keySet().toString();
+        assertEquals("[name, seed, backbones, calibration, compressors, ratios, hybrid, tasks, evaluation, dense]", yamlKeys);
     }
 
     @Test

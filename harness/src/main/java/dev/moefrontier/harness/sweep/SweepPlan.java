@@ -91,75 +91,20 @@ public record SweepPlan(SweepSpec spec, List<CellGroup> groups) {
         }
     }
 
+    /** {@code plan.json}: the format tag, the original spec file and the spec in its own schema. */
     static JsonObject specJson(SweepSpec s) {
         JsonObject o = new JsonObject();
         o.addProperty("format", "moe-frontier/sweep-plan");
-        o.addProperty("name", s.name());
         o.addProperty("spec_file", s.file().toAbsolutePath().toString());
-        o.addProperty("seed", s.seed());
-        JsonArray bb = new JsonArray();
-        s.backbones().forEach(b -> bb.add(backboneJson(b)));
-        o.add("backbones", bb);
-        JsonObject cal = new JsonObject();
-        cal.addProperty("source", s.calibration().source() == null ? "mini" : s.calibration().source().toAbsolutePath().toString());
-        cal.addProperty("count", s.calibration().count());
-        cal.addProperty("length", s.calibration().length());
-        cal.addProperty("seed", s.calibration().seed());
-        o.add("calibration", cal);
-        JsonArray comps = new JsonArray();
-        for (SweepSpec.CompressorEntry c : s.compressors()) {
-            JsonObject co = new JsonObject();
-            co.addProperty("name", c.name());
-            co.add("options", mapJson(c.options()));
-            comps.add(co);
-        }
-        o.add("compressors", comps);
-        JsonArray ratios = new JsonArray();
-        s.ratios().forEach(ratios::add);
-        o.add("ratios", ratios);
-        if (s.hybridR1() != null) {
-            o.addProperty("hybrid_r1_fraction", s.hybridR1());
-        }
-        JsonArray tasks = new JsonArray();
-        for (SweepSpec.TaskEntry t : s.tasks()) {
-            JsonObject to = new JsonObject();
-            to.addProperty("name", t.name());
-            to.addProperty("data", t.data() == null ? "mini" : t.data().toAbsolutePath().toString());
-            to.add("options", mapJson(t.options()));
-            if (t.limit() != null) {
-                to.addProperty("limit", t.limit());
-            }
-            tasks.add(to);
-        }
-        o.add("tasks", tasks);
-        o.addProperty("batch_tokens", s.batchTokens());
-        o.addProperty("dense", s.dense());
+        o.add("spec", s.toJson());
         return o;
     }
 
     static SweepSpec specFromJson(JsonObject o, Path file) {
-        List<SweepSpec.Backbone> bb = new ArrayList<>();
-        o.getAsJsonArray("backbones").forEach(e -> bb.add(backboneFromJson(e.getAsJsonObject())));
-        JsonObject c = o.getAsJsonObject("calibration");
-        String src = c.get("source").getAsString();
-        SweepSpec.Calibration cal = new SweepSpec.Calibration(src.equals("mini") ? null : Path.of(src), c.get("count").getAsInt(),
-                c.get("length").getAsInt(), c.get("seed").getAsLong());
-        List<SweepSpec.CompressorEntry> comps = new ArrayList<>();
-        o.getAsJsonArray("compressors").forEach(e -> comps.add(new SweepSpec.CompressorEntry(e.getAsJsonObject().get("name").getAsString(),
-                mapFromJson(e.getAsJsonObject().getAsJsonObject("options")))));
-        List<Double> ratios = new ArrayList<>();
-        o.getAsJsonArray("ratios").forEach(e -> ratios.add(e.getAsDouble()));
-        List<SweepSpec.TaskEntry> tasks = new ArrayList<>();
-        for (JsonElement e : o.getAsJsonArray("tasks")) {
-            JsonObject t = e.getAsJsonObject();
-            String data = t.get("data").getAsString();
-            tasks.add(new SweepSpec.TaskEntry(t.get("name").getAsString(), data.equals("mini") ? null : Path.of(data),
-                    mapFromJson(t.getAsJsonObject("options")), t.has("limit") ? t.get("limit").getAsInt() : null));
+        if (!o.has("spec") || !o.get("spec").isJsonObject()) {
+            throw CheckpointException.of(file, "not a plan of this version (no 'spec' object): run 'frontier plan' again");
         }
-        return new SweepSpec(o.get("name").getAsString(), Path.of(o.get("spec_file").getAsString()), o.get("seed").getAsLong(),
-                List.copyOf(bb), cal, List.copyOf(comps), List.copyOf(ratios),
-                o.has("hybrid_r1_fraction") ? o.get("hybrid_r1_fraction").getAsDouble() : null, List.copyOf(tasks),
-                o.get("batch_tokens").getAsInt(), o.get("dense").getAsBoolean());
+        return SweepSpec.fromJson(o.getAsJsonObject("spec"), Path.of(o.get("spec_file").getAsString()));
     }
 
     static JsonObject groupJson(CellGroup g) {

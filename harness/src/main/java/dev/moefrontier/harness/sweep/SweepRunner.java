@@ -174,7 +174,7 @@ public final class SweepRunner {
         Provenance.basic().forEach(prov::addProperty);
         m.add("provenance", prov);
         m.add("numerics", Numerics.environment().toJson());
-        m.add("spec", SweepPlan.specJson(plan.spec()));
+        m.add("spec", plan.spec().toJson());
         m.addProperty("cells", plan.cellCount());
         Map<String, String> checkpoints = new LinkedHashMap<>();
         m.addProperty("groups", plan.groups().size());

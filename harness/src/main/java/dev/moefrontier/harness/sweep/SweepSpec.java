@@ -85,6 +85,82 @@ public record SweepSpec(String name, Path file, long seed, List<Backbone> backbo
         }
     }
 
+    /**
+     * The spec in its own schema (the YAML keys), with absolute paths: what {@code plan.json} and {@code manifest.json}
+     * embed. {@link #fromJson} reads it back through the same parser as the YAML, so the format has one binding.
+     */
+    public com.google.gson.JsonObject toJson() {
+        com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+        o.addProperty("name", name);
+        o.addProperty("seed", seed);
+        com.google.gson.JsonArray bb = new com.google.gson.JsonArray();
+        for (Backbone b : backbones) {
+            com.google.gson.JsonObject bo = new com.google.gson.JsonObject();
+            bo.addProperty("name", b.name());
+            if (b.path() != null) {
+                bo.addProperty("path", b.path().toAbsolutePath().toString());
+            }
+            bb.add(bo);
+        }
+        o.add("backbones", bb);
+        com.google.gson.JsonObject cal = new com.google.gson.JsonObject();
+        cal.addProperty("source", calibration.source() == null ? "mini" : calibration.source().toAbsolutePath().toString());
+        cal.addProperty("count", calibration.count());
+        cal.addProperty("length", calibration.length());
+        cal.addProperty("seed", calibration.seed());
+        o.add("calibration", cal);
+        com.google.gson.JsonArray comps = new com.google.gson.JsonArray();
+        for (CompressorEntry c : compressors) {
+            com.google.gson.JsonObject co = new com.google.gson.JsonObject();
+            co.addProperty("name", c.name());
+            co.add("options", stringMap(c.options()));
+            comps.add(co);
+        }
+        o.add("compressors", comps);
+        com.google.gson.JsonArray rs = new com.google.gson.JsonArray();
+        ratios.forEach(rs::add);
+        o.add("ratios", rs);
+        if (hybridR1 != null) {
+            com.google.gson.JsonObject h = new com.google.gson.JsonObject();
+            h.addProperty("r1_fraction", hybridR1);
+            o.add("hybrid", h);
+        }
+        com.google.gson.JsonArray ts = new com.google.gson.JsonArray();
+        for (TaskEntry t : tasks) {
+            com.google.gson.JsonObject to = new com.google.gson.JsonObject();
+            to.addProperty("name", t.name());
+            to.addProperty("data", t.data() == null ? "mini" : t.data().toAbsolutePath().toString());
+            to.add("options", stringMap(t.options()));
+            if (t.limit() != null) {
+                to.addProperty("limit", t.limit());
+            }
+            ts.add(to);
+        }
+        o.add("tasks", ts);
+        com.google.gson.JsonObject ev = new com.google.gson.JsonObject();
+        ev.addProperty("batch_tokens", batchTokens);
+        o.add("evaluation", ev);
+        o.addProperty("dense", dense);
+        return o;
+    }
+
+    /** Reads {@link #toJson()} back (JSON is YAML: the same parser and checks); {@code file} is the original spec file. */
+    public static SweepSpec fromJson(com.google.gson.JsonObject spec, Path file) {
+        Object root;
+        try {
+            root = new Yaml(new SafeConstructor(new LoaderOptions())).load(spec.toString());
+        } catch (YAMLException e) {
+            throw CheckpointException.of(file, "not a spec: " + String.valueOf(e.getMessage()).replace('\n', ' '));
+        }
+        return new Parser(file).spec(root);
+    }
+
+    private static com.google.gson.JsonObject stringMap(Map<String, String> m) {
+        com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+        m.forEach(o::addProperty);
+        return o;
+    }
+
     /** Reads and shape-checks a spec; errors name the file and the key. */
     public static SweepSpec load(Path file) {
         Object root;
