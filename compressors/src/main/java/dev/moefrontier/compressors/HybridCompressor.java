@@ -55,6 +55,11 @@ final class HybridCompressor implements Compressor {
     }
 
     @Override
+    public Set<dev.moefrontier.harness.calib.CalibrationStatistic> statistics(Options options) {
+        return expert.statistics(expertOptions(options));
+    }
+
+    @Override
     public Set<Statistic> requires(Options options) {
         return expert.requires(expertOptions(options));
     }

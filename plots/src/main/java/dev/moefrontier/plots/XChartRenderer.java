@@ -19,7 +19,7 @@ public final class XChartRenderer implements ReportRenderer {
         System.setProperty("java.awt.headless", "true"); // servers and CI have no display
         Palette palette = new Palette(summary.compressors());
         List<Figure> out = new ArrayList<>(FrontierPlots.render(summary, palette, dir));
-        out.addAll(HodgePlots.render(summary.hodgeBalance(), summary.harmonicEnergy(), palette, dir));
+        out.addAll(HodgePlots.render(summary.table("hodge_balance.csv"), summary.table("harmonic_energy.csv"), palette, dir));
         return out;
     }
 }

@@ -137,6 +137,20 @@ class SweepIntegrityTest {
     }
 
     @Test
+    void aPluginStatisticRunsThroughASweepAndKeysItsCells() throws IOException {
+        Path run = tmp.resolve("plugin");
+        runner(new ArrayList<>()).sweep(plan(spec("[test-peak-gate]", "[{name: mini_ppl, limit: 1}]"), "plugin"), run, false);
+        assertTrue(frontier(run).stream().anyMatch(r -> r.get("compressor").equals("test-peak-gate")), "the plug-in's cell ran");
+        try (Stream<Path> s = Files.walk(tmp.resolve("cache"))) {
+            assertTrue(s.anyMatch(p -> p.getFileName().toString().endsWith(".test-peak-gate-v1.safetensors")), "cached by the sweep");
+        }
+        // Its analyzer's own table is collected into the run folder and linked from the report.
+        List<Map<String, String>> table = Csv.parse(Files.readString(run.resolve("peak_gate.csv")));
+        assertEquals(2 * 8, table.size(), "layers x experts");
+        assertTrue(Files.readString(run.resolve("report.html")).contains("href=\"peak_gate.csv\""));
+    }
+
+    @Test
     void outMustBeEmptyOrAResumedRun() throws IOException {
         Path out = tmp.resolve("unrelated");
         Files.createDirectories(out);

@@ -5,6 +5,7 @@ import dev.moefrontier.harness.io.SafetensorsFile;
 import dev.moefrontier.harness.io.SafetensorsWriter;
 import dev.moefrontier.harness.io.TensorInfo;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -21,11 +22,84 @@ public final class CalibrationStats {
     private final Set<Statistic> present;
     private final Map<Integer, LayerStats> layers;
     private final Map<String, String> meta;
+    /** Plug-in statistics: name → MoE layer → named arrays. */
+    private final Map<String, Map<Integer, Map<String, double[]>>> plugins;
 
     CalibrationStats(Set<Statistic> present, Map<Integer, LayerStats> layers, Map<String, String> meta) {
+        this(present, layers, meta, Map.of());
+    }
+
+    private CalibrationStats(Set<Statistic> present, Map<Integer, LayerStats> layers, Map<String, String> meta,
+            Map<String, Map<Integer, Map<String, double[]>>> plugins) {
         this.present = Collections.unmodifiableSet(EnumSet.copyOf(present));
         this.layers = Collections.unmodifiableMap(new TreeMap<>(layers));
         this.meta = Collections.unmodifiableMap(new LinkedHashMap<>(meta));
+        this.plugins = Collections.unmodifiableMap(new TreeMap<>(plugins));
+    }
+
+    /** These statistics plus the plug-in statistics {@code more} (name → layer → arrays). */
+    CalibrationStats withPlugins(Map<String, Map<Integer, Map<String, double[]>>> more) {
+        Map<String, Map<Integer, Map<String, double[]>>> all = new TreeMap<>(plugins);
+        all.putAll(more);
+        return new CalibrationStats(present, layers, meta, all);
+    }
+
+    /** Whether the plug-in statistic was collected. */
+    public boolean has(CalibrationStatistic statistic) {
+        return plugins.containsKey(statistic.name());
+    }
+
+    /** The arrays of a plug-in statistic for MoE layer {@code layer}, as its accumulator returned them. */
+    public Map<String, double[]> values(CalibrationStatistic statistic, int layer) {
+        Map<Integer, Map<String, double[]>> s = plugins.get(statistic.name());
+        if (s == null) {
+            throw new IllegalArgumentException("calibration statistic '" + statistic.name() + "' was not collected (declare it"
+                    + " in the compressor's statistics())");
+        }
+        Map<String, double[]> v = s.get(layer);
+        if (v == null) {
+            throw new IllegalArgumentException("calibration statistic '" + statistic.name() + "' has no values for MoE layer " + layer);
+        }
+        return v;
+    }
+
+    /** Writes one plug-in statistic (every layer) as F64 tensors named {@code layer.L.NAME} (atomically). */
+    static void savePlugin(Path file, CalibrationStatistic s, Map<Integer, Map<String, double[]>> values, Map<String, String> meta)
+            throws IOException {
+        SafetensorsWriter w = new SafetensorsWriter();
+        Map<String, String> m = new LinkedHashMap<>(meta);
+        m.put("format", "moe-frontier/calibration-statistic");
+        m.put("statistic", s.name());
+        m.put("statistic_version", Integer.toString(s.version()));
+        w.metadata(m);
+        values.forEach((layer, arrays) -> arrays.forEach((name, v) -> w.addDoubles("layer." + layer + "." + name, new long[] {v.length}, v)));
+        w.write(file);
+    }
+
+    /** Reads {@link #savePlugin}'s file; null when it is absent or of another statistic or version. */
+    static Map<Integer, Map<String, double[]>> loadPlugin(Path file, CalibrationStatistic s) {
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            Map<String, String> meta = f.metadata();
+            if (!"moe-frontier/calibration-statistic".equals(meta.get("format")) || !s.name().equals(meta.get("statistic"))
+                    || !Integer.toString(s.version()).equals(meta.get("statistic_version"))) {
+                return null;
+            }
+            Map<Integer, Map<String, double[]>> out = new TreeMap<>();
+            for (TensorInfo t : f.tensors().values()) {
+                String[] parts = t.name().split("\\.", 3);
+                out.computeIfAbsent(Integer.parseInt(parts[1]), l -> new LinkedHashMap<>()).put(parts[2], f.readDoubles(t));
+            }
+            return out;
+        }
+    }
+
+    /** Refuses NaN/Inf in a plug-in statistic, naming it, the layer and the array. */
+    static void checkFinite(CalibrationStatistic s, Map<Integer, Map<String, double[]>> values) {
+        values.forEach((layer, arrays) -> arrays.forEach((name, v) -> dev.moefrontier.harness.util.NonFiniteException.check(v,
+                "calibration statistic '" + s.name() + "', MoE layer " + layer + ", " + name)));
     }
 
     /** Throws {@link dev.moefrontier.harness.util.NonFiniteException} naming the first layer and statistic with NaN/Inf. */

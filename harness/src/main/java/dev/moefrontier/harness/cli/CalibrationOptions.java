@@ -84,14 +84,20 @@ public final class CalibrationOptions {
 
     /** A compression context: calibration data when given, statistics when {@code stats} is non-empty. */
     public CompressionContext context(MoeTransformer model, Set<Statistic> stats, boolean needData) {
+        return context(model, stats, Set.of(), needData);
+    }
+
+    /** As {@link #context(MoeTransformer, Set, boolean)}, with plug-in statistics collected in the same pass. */
+    public CompressionContext context(MoeTransformer model, Set<Statistic> stats,
+            Set<dev.moefrontier.harness.calib.CalibrationStatistic> plugins, boolean needData) {
         Calibrator cal = calibrator();
         CompressionContext.Builder b = CompressionContext.builder().setModel(model).optCalibrator(cal).optSeed(seed)
                 .optLog(System.err::println);
-        if (file != null && (needData || !stats.isEmpty())) {
+        if (file != null && (needData || !stats.isEmpty() || !plugins.isEmpty())) {
             CalibrationData data = CalibrationData.load(spec(model.config().maxPositions()), model);
             b.optData(data);
-            if (!stats.isEmpty()) {
-                CalibrationStats st = cal.stats(model, data, stats);
+            if (!stats.isEmpty() || !plugins.isEmpty()) {
+                CalibrationStats st = cal.stats(model, data, stats, plugins);
                 b.optStats(st);
             }
         }

@@ -1,5 +1,6 @@
 package dev.moefrontier.harness.compress;
 
+import dev.moefrontier.harness.calib.CalibrationStatistic;
 import dev.moefrontier.harness.calib.Statistic;
 import dev.moefrontier.harness.model.ModelConfig;
 import dev.moefrontier.harness.registry.Named;
@@ -32,9 +33,18 @@ public interface Compressor extends Named {
      */
     Set<Statistic> requires(Options options);
 
+    /**
+     * Plug-in calibration statistics this compressor reads ({@link CalibrationStatistic}), collected in the same pass
+     * as the built-in ones and cached each under its own name and version; read them with {@code
+     * ctx.stats().values(statistic, layer)}. None by default.
+     */
+    default Set<CalibrationStatistic> statistics(Options options) {
+        return Set.of();
+    }
+
     /** Whether the compressor runs forward passes of its own over the calibration windows (e.g. sequential Wanda). */
     default boolean needsCalibrationData(Options options) {
-        return !requires(options).isEmpty();
+        return !requires(options).isEmpty() || !statistics(options).isEmpty();
     }
 
     /**

@@ -54,9 +54,10 @@ public final class CellFingerprint {
             sb.append("dense\n");
         } else {
             Compressor comp = CompressorCatalog.load().get(cell.compressor());
+            Options o = Options.parse(comp.name(), comp.options(), cell.options());
             sb.append("compressor=").append(comp.name()).append(";version=").append(comp.version()).append(";options=")
-                    .append(Options.parse(comp.name(), comp.options(), cell.options()).canonical()).append(";ratio=")
-                    .append(cell.ratio()).append('\n');
+                    .append(o.canonical()).append(";ratio=").append(cell.ratio()).append(";statistics=")
+                    .append(comp.statistics(o).stream().map(st -> st.name() + "@" + st.version()).sorted().toList()).append('\n');
         }
         return HexFormat.of().formatHex(sha256(sb.toString())).substring(0, 24);
     }

@@ -53,10 +53,14 @@ public final class Collector {
         if (env != null) {
             run.writeJson(root.resolve("environment.json"), env);
         }
-        List<Map<String, String>> balance = concat(root, "hodge_balance.csv");
-        List<Map<String, String>> harmonic = concat(root, "harmonic_energy.csv");
+        // Every CSV an analyzer wrote per backbone, concatenated into the root under its own name.
+        Map<String, List<Map<String, String>>> tables = new java.util.TreeMap<>();
+        for (String table : analysisTables(root)) {
+            tables.put(table, concat(root, table));
+        }
+        List<Map<String, String>> balance = tables.getOrDefault("hodge_balance.csv", List.of());
         concatScores(run, results);
-        RunSummary summary = new RunSummary(name, results, balance, harmonic);
+        RunSummary summary = new RunSummary(name, results, tables);
         AtomicFiles.writeString(root.resolve("table.md"), "# " + name + "\n\nHeadline metrics per backbone and ratio (accuracies in %,"
                 + " best compressed value in bold).\n\n" + FrontierTable.markdown(summary));
         if (!balance.isEmpty()) {
@@ -104,6 +108,19 @@ public final class Collector {
 
     static String num(double x) {
         return Double.isNaN(x) ? "" : Double.toString(x);
+    }
+
+    /** The names of the CSV files under analysis/{backbone}/. */
+    private static java.util.SortedSet<String> analysisTables(Path root) throws IOException {
+        java.util.SortedSet<String> names = new java.util.TreeSet<>();
+        Path analysis = root.resolve("analysis");
+        if (Files.isDirectory(analysis)) {
+            try (Stream<Path> s = Files.walk(analysis, 2)) {
+                s.filter(p -> p.getFileName().toString().endsWith(".csv") && Files.isRegularFile(p))
+                        .forEach(p -> names.add(p.getFileName().toString()));
+            }
+        }
+        return names;
     }
 
     /** Concatenates analysis/{backbone}/{name} files (one header) into the root; returns the rows. */

@@ -197,12 +197,14 @@ public final class GroupRunner {
     /** Calibration windows and the union of the statistics the group's compressors need. */
     private CompressionContext context(MoeTransformer m, CellGroup g, CompressorCatalog catalog) {
         Set<Statistic> stats = EnumSet.noneOf(Statistic.class);
+        Map<String, dev.moefrontier.harness.calib.CalibrationStatistic> plugins = new java.util.TreeMap<>();
         boolean needData = false;
         for (Cell c : g.cells()) {
             if (!c.isDense()) {
                 Compressor comp = catalog.get(c.compressor());
                 Options o = Options.parse(comp.name(), comp.options(), c.options());
                 stats.addAll(comp.requires(o));
+                comp.statistics(o).forEach(st -> plugins.put(st.name(), st));
                 needData |= comp.needsCalibrationData(o);
             }
         }
@@ -210,7 +212,7 @@ public final class GroupRunner {
         Calibrator cal = new Calibrator(cacheDir, 8192, log);
         SweepSpec.Calibration cs = spec.calibration();
         CalibrationData data = CalibrationData.load(new CalibrationSpec(cs.file(), cs.count(), cs.length(), cs.seed()), m);
-        return CompressionContext.builder().setModel(m).optCalibrator(cal).optData(data).optStats(cal.stats(m, data, stats))
+        return CompressionContext.builder().setModel(m).optCalibrator(cal).optData(data).optStats(cal.stats(m, data, stats, Set.copyOf(plugins.values())))
                 .optSeed(spec.seed()).optLog(log).build();
     }
 

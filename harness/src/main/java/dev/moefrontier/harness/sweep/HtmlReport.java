@@ -20,8 +20,8 @@ final class HtmlReport {
                         + "figcaption{font-size:13px;max-width:760px}img{max-width:760px;border:1px solid #eee}.err{color:#a00}</style>\n</head><body>\n");
         h.append("<h1>").append(esc(s.name())).append("</h1>\n<p>").append(s.results().size()).append(" cells on ")
                 .append(esc(String.join(", ", s.backbones()))).append(". Files: <a href=\"frontier.csv\">frontier.csv</a>, <a href=\"table.md\">table.md</a>");
-        if (!s.hodgeBalance().isEmpty()) {
-            h.append(", <a href=\"hodge_balance.csv\">hodge_balance.csv</a>, <a href=\"harmonic_energy.csv\">harmonic_energy.csv</a>");
+        for (String table : s.tables().keySet()) { // every analyzer's table, linked
+            h.append(", <a href=\"").append(esc(table)).append("\">").append(esc(table)).append("</a>");
         }
         h.append(".</p>\n<h2>Frontier table</h2>\n<p>Headline metrics per backbone and ratio (accuracies in %, best compressed value in bold).</p>\n");
         for (String b : s.backbones()) {
@@ -39,8 +39,8 @@ final class HtmlReport {
                 h.append("</figcaption></figure>\n");
             }
         }
-        if (!s.hodgeBalance().isEmpty()) {
-            String md = Collector.balanceMarkdown(s.hodgeBalance());
+        if (!s.table("hodge_balance.csv").isEmpty()) {
+            String md = Collector.balanceMarkdown(s.table("hodge_balance.csv"));
             h.append("<h2>Hodge-mass balance</h2>\n").append(markdownTable(md.substring(md.indexOf("| backbone"))));
         }
         if (!errors.isEmpty()) {

@@ -8,13 +8,15 @@ import java.util.Map;
  *
  * @param name run name
  * @param results every finished cell
- * @param hodgeBalance rows of {@code hodge_balance.csv} (backbone, compressor, ratio, layer, gradient, curl, harmonic,
- *     triplet, balance), empty when no analyzer wrote them
- * @param harmonicEnergy rows of {@code harmonic_energy.csv} (backbone, layer, harmonic_energy_fraction, betti1,
- *     tau_star, edges, faces, betti1_curve)
+ * @param tables the tables every {@link GroupAnalyzer} wrote, by file name (e.g. {@code hodge_balance.csv}), each
+ *     concatenated over backbones
  */
-public record RunSummary(String name, List<CellResult> results, List<Map<String, String>> hodgeBalance,
-        List<Map<String, String>> harmonicEnergy) {
+public record RunSummary(String name, List<CellResult> results, Map<String, List<Map<String, String>>> tables) {
+
+    /** The rows of an analyzer's table, empty when no analyzer wrote it. */
+    public List<Map<String, String>> table(String file) {
+        return tables.getOrDefault(file, List.of());
+    }
 
     /** Backbones in order of first appearance. */
     public List<String> backbones() {

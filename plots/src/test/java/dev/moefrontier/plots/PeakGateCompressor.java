@@ -1,0 +1,43 @@
+package dev.moefrontier.plots;
+
+import dev.moefrontier.harness.calib.CalibrationStatistic;
+import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.compress.CompressionContext;
+import dev.moefrontier.harness.compress.ExpertScorer;
+import dev.moefrontier.harness.compress.Options;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/** A third-party compressor that needs a statistic harness does not know: prunes the experts with the lowest peak gate. */
+public final class PeakGateCompressor implements ExpertScorer {
+    @Override
+    public String name() {
+        return "test-peak-gate";
+    }
+
+    @Override
+    public String description() {
+        return "test only: prunes experts with the smallest peak gate weight";
+    }
+
+    @Override
+    public Set<Statistic> requires(Options options) {
+        return EnumSet.noneOf(Statistic.class);
+    }
+
+    @Override
+    public Set<CalibrationStatistic> statistics(Options options) {
+        return Set.of(PeakGateStatistic.INSTANCE);
+    }
+
+    @Override
+    public Map<Integer, double[]> scores(CompressionContext ctx, Options options) {
+        Map<Integer, double[]> out = new LinkedHashMap<>();
+        for (int l : ctx.config().moeLayers()) {
+            out.put(l, ctx.stats().values(PeakGateStatistic.INSTANCE, l).get("peak").clone());
+        }
+        return out;
+    }
+}
