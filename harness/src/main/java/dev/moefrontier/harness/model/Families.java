@@ -1,6 +1,5 @@
 package dev.moefrontier.harness.model;
 
-import dev.moefrontier.harness.model.Family.AttentionBias;
 import dev.moefrontier.harness.model.Family.NormWeight;
 import dev.moefrontier.harness.model.Family.QkNorm;
 import dev.moefrontier.harness.model.Family.SparseLayers;
@@ -12,30 +11,20 @@ import java.util.TreeMap;
 
 /** The adapter table: one row per supported {@code model_type}. */
 public final class Families {
-    private static final List<String> GUD = List.of("gate_proj", "up_proj", "down_proj");
-
     private static final Map<String, Family> TABLE = new TreeMap<>();
 
     static {
-        // model_type, text cfg, prefix, moe module, projections, #experts key, expert I key, dense I key,
-        // qk norm, norm weight, renorm, shared expert, sparse layers, attention bias, hybrid, ignored, tie default
-        add(new Family("olmoe", null, "model.", "mlp", GUD, "num_experts", "intermediate_size", null,
-                QkNorm.FULL_WIDTH, NormWeight.PLAIN, TopkRenorm.CONFIG, false, SparseLayers.ALL,
-                new AttentionBias("attention_bias", false, true), false, List.of(), false));
-        add(new Family("qwen2_moe", null, "model.", "mlp", GUD, "num_experts", "moe_intermediate_size", "intermediate_size",
-                QkNorm.NONE, NormWeight.PLAIN, TopkRenorm.CONFIG, true, SparseLayers.STEP_AND_MLP_ONLY,
-                new AttentionBias("qkv_bias", true, false), false, List.of(), false));
-        add(new Family("qwen3_moe", null, "model.", "mlp", GUD, "num_experts", "moe_intermediate_size", "intermediate_size",
-                QkNorm.PER_HEAD, NormWeight.PLAIN, TopkRenorm.CONFIG, false, SparseLayers.STEP_AND_MLP_ONLY,
-                new AttentionBias("attention_bias", false, true), false, List.of(), false));
-        add(new Family("mixtral", null, "model.", "block_sparse_moe", List.of("w1", "w3", "w2"), "num_local_experts",
-                "intermediate_size", null,
-                QkNorm.NONE, NormWeight.PLAIN, TopkRenorm.ALWAYS, false, SparseLayers.ALL,
-                new AttentionBias(null, false, false), false, List.of(), false));
-        add(new Family("qwen3_5_moe", "text_config", "model.language_model.", "mlp", GUD, "num_experts",
-                "moe_intermediate_size", null,
-                QkNorm.PER_HEAD, NormWeight.ONE_PLUS, TopkRenorm.ALWAYS, true, SparseLayers.ALL,
-                new AttentionBias("attention_bias", false, true), true, List.of("model.visual.", "mtp."), false));
+        add(Family.builder("olmoe").expertIntermediateKey("intermediate_size").qkNorm(QkNorm.FULL_WIDTH).build());
+        add(Family.builder("qwen2_moe").denseIntermediateKey("intermediate_size").sharedExpert()
+                .sparseLayers(SparseLayers.STEP_AND_MLP_ONLY).attentionBias("qkv_bias", true, false).build());
+        add(Family.builder("qwen3_moe").denseIntermediateKey("intermediate_size").qkNorm(QkNorm.PER_HEAD)
+                .sparseLayers(SparseLayers.STEP_AND_MLP_ONLY).build());
+        add(Family.builder("mixtral").moeModule("block_sparse_moe").expertProjections("w1", "w3", "w2")
+                .numExpertsKey("num_local_experts").expertIntermediateKey("intermediate_size").renorm(TopkRenorm.ALWAYS)
+                .attentionBias(null, false, false).slidingWindowKey("sliding_window").build());
+        add(Family.builder("qwen3_5_moe").textConfig("text_config").prefix("model.language_model.").qkNorm(QkNorm.PER_HEAD)
+                .normWeight(NormWeight.ONE_PLUS).renorm(TopkRenorm.ALWAYS).sharedExpert().hybridAttention()
+                .ignoredPrefixes("model.visual.", "mtp.").build());
     }
 
     private Families() {}

@@ -24,6 +24,8 @@ import java.util.List;
  * @param hybridAttention whether layers alternate Gated DeltaNet and full attention ({@code layer_types})
  * @param ignoredPrefixes checkpoint tensors outside the text decoder that are skipped (vision tower, MTP head)
  * @param tieDefault value of {@code tie_word_embeddings} when the key is absent
+ * @param slidingWindowKey config key of a sliding window applied to every layer ({@code sliding_window}, Mixtral), or
+ *     null when the family's window schedule is not supported (then {@code use_sliding_window: true} is refused)
  */
 public record Family(
         String modelType,
@@ -42,7 +44,131 @@ public record Family(
         AttentionBias attentionBias,
         boolean hybridAttention,
         List<String> ignoredPrefixes,
-        boolean tieDefault) {
+        boolean tieDefault,
+        String slidingWindowKey) {
+
+    /** A row of the family table, by named fields; unset fields take the most common value (see {@link Builder}). */
+    public static Builder builder(String modelType) {
+        return new Builder(modelType);
+    }
+
+    /**
+     * Named fields of a {@link Family} row. Defaults: top-level config, prefix {@code model.}, module {@code mlp},
+     * projections gate/up/down_proj, {@code num_experts} and {@code moe_intermediate_size}, no dense layers, no q/k
+     * norm, plain RMSNorm weights, renormalization as the config says, no shared expert, every layer MoE, biases
+     * switched by {@code attention_bias} (o_proj included), no hybrid attention, nothing ignored, untied embeddings,
+     * no sliding window.
+     */
+    public static final class Builder {
+        private final String modelType;
+        private String textConfigKey;
+        private String prefix = "model.";
+        private String moeModule = "mlp";
+        private List<String> expertProjections = List.of("gate_proj", "up_proj", "down_proj");
+        private String numExpertsKey = "num_experts";
+        private String expertIntermediateKey = "moe_intermediate_size";
+        private String denseIntermediateKey;
+        private QkNorm qkNorm = QkNorm.NONE;
+        private NormWeight normWeight = NormWeight.PLAIN;
+        private TopkRenorm renorm = TopkRenorm.CONFIG;
+        private boolean sharedExpert;
+        private SparseLayers sparseLayers = SparseLayers.ALL;
+        private AttentionBias attentionBias = new AttentionBias("attention_bias", false, true);
+        private boolean hybridAttention;
+        private List<String> ignoredPrefixes = List.of();
+        private boolean tieDefault;
+        private String slidingWindowKey;
+
+        private Builder(String modelType) {
+            this.modelType = modelType;
+        }
+
+        public Builder textConfig(String key) {
+            this.textConfigKey = key;
+            return this;
+        }
+
+        public Builder prefix(String p) {
+            this.prefix = p;
+            return this;
+        }
+
+        public Builder moeModule(String m) {
+            this.moeModule = m;
+            return this;
+        }
+
+        public Builder expertProjections(String gate, String up, String down) {
+            this.expertProjections = List.of(gate, up, down);
+            return this;
+        }
+
+        public Builder numExpertsKey(String k) {
+            this.numExpertsKey = k;
+            return this;
+        }
+
+        public Builder expertIntermediateKey(String k) {
+            this.expertIntermediateKey = k;
+            return this;
+        }
+
+        public Builder denseIntermediateKey(String k) {
+            this.denseIntermediateKey = k;
+            return this;
+        }
+
+        public Builder qkNorm(QkNorm q) {
+            this.qkNorm = q;
+            return this;
+        }
+
+        public Builder normWeight(NormWeight n) {
+            this.normWeight = n;
+            return this;
+        }
+
+        public Builder renorm(TopkRenorm r) {
+            this.renorm = r;
+            return this;
+        }
+
+        public Builder sharedExpert() {
+            this.sharedExpert = true;
+            return this;
+        }
+
+        public Builder sparseLayers(SparseLayers s) {
+            this.sparseLayers = s;
+            return this;
+        }
+
+        public Builder attentionBias(String key, boolean defaultOn, boolean output) {
+            this.attentionBias = new AttentionBias(key, defaultOn, output);
+            return this;
+        }
+
+        public Builder hybridAttention() {
+            this.hybridAttention = true;
+            return this;
+        }
+
+        public Builder ignoredPrefixes(String... prefixes) {
+            this.ignoredPrefixes = List.of(prefixes);
+            return this;
+        }
+
+        public Builder slidingWindowKey(String key) {
+            this.slidingWindowKey = key;
+            return this;
+        }
+
+        public Family build() {
+            return new Family(modelType, textConfigKey, prefix, moeModule, expertProjections, numExpertsKey, expertIntermediateKey,
+                    denseIntermediateKey, qkNorm, normWeight, renorm, sharedExpert, sparseLayers, attentionBias, hybridAttention,
+                    ignoredPrefixes, tieDefault, slidingWindowKey);
+        }
+    }
 
     /** Normalization of q and k before RoPE. */
     public enum QkNorm {

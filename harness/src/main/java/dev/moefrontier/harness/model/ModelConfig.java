@@ -244,8 +244,8 @@ public record ModelConfig(
         boolean biasOn = ab.key() == null ? ab.defaultOn() : k.optBool(ab.key(), ab.defaultOn());
         Double clip = k.optNullableDouble("clip_qkv");
         Integer window = null;
-        if (family.modelType().equals("mixtral") && k.has("sliding_window")) {
-            window = k.optNullableInt("sliding_window");
+        if (family.slidingWindowKey() != null && k.has(family.slidingWindowKey())) {
+            window = k.optNullableInt(family.slidingWindowKey());
         } else if (k.optBool("use_sliding_window", false)) {
             // Qwen's per-layer window schedule (max_window_layers) is not implemented; real MoE releases keep it off.
             throw k.error("use_sliding_window", "true is not supported for " + family.modelType());
