@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -39,6 +40,29 @@ public final class HodgeBalanceAnalyzer implements GroupAnalyzer {
                 HodgeCoverCompressor.params(o, HodgeParams.Variant.HODGECOVER));
         AtomicFiles.writeString(dir.resolve("hodge_balance.csv"), d.balanceCsv(backbone, plans.values()));
         AtomicFiles.writeString(dir.resolve("harmonic_energy.csv"), d.harmonicCsv(backbone));
+    }
+
+    /** {@code hodge_balance.md}: the layer-mean balance of every compressed cell, one row per (backbone, compressor, ratio). */
+    @Override
+    public Map<String, String> summaries(Map<String, List<Map<String, String>>> tables) {
+        List<Map<String, String>> rows = tables.getOrDefault("hodge_balance.csv", List.of());
+        return rows.isEmpty() ? Map.of() : Map.of("hodge_balance.md", balanceMarkdown(rows));
+    }
+
+    static String balanceMarkdown(List<Map<String, String>> rows) {
+        StringBuilder sb = new StringBuilder("# Hodge-mass balance\n\nRetained fraction of each Hodge component's mass by the kept experts"
+                + " (mean over layers); balance = min / max of the four.\n\n| backbone | compressor | ratio | gradient | curl | harmonic |"
+                + " triplet | balance |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        for (Map<String, String> r : rows) {
+            if (r.get("layer").equals("mean")) {
+                sb.append("| ").append(r.get("backbone")).append(" | ").append(r.get("compressor")).append(" | ").append(r.get("ratio"));
+                for (String k : List.of("gradient", "curl", "harmonic", "triplet", "balance")) {
+                    sb.append(" | ").append(String.format(Locale.ROOT, "%.3f", Double.parseDouble(r.get(k))));
+                }
+                sb.append(" |\n");
+            }
+        }
+        return sb.toString();
     }
 
     /** The HodgeCover options of the group's first HodgeCover-family cell (only those HodgeCover knows), else defaults. */

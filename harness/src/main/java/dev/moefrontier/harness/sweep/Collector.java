@@ -58,13 +58,20 @@ public final class Collector {
         for (String table : analysisTables(root)) {
             tables.put(table, concat(root, table));
         }
-        List<Map<String, String>> balance = tables.getOrDefault("hodge_balance.csv", List.of());
         concatScores(run, results);
         RunSummary summary = new RunSummary(name, results, tables);
         AtomicFiles.writeString(root.resolve("table.md"), "# " + name + "\n\nHeadline metrics per backbone and ratio (accuracies in %,"
                 + " best compressed value in bold).\n\n" + FrontierTable.markdown(summary));
-        if (!balance.isEmpty()) {
-            AtomicFiles.writeString(root.resolve("hodge_balance.md"), balanceMarkdown(balance));
+        Map<String, String> summaries = new java.util.LinkedHashMap<>();
+        for (GroupAnalyzer a : ServiceLoader.load(GroupAnalyzer.class, Thread.currentThread().getContextClassLoader())) {
+            try {
+                summaries.putAll(a.summaries(tables));
+            } catch (RuntimeException e) {
+                log.accept("summary of analyzer " + a.name() + " failed: " + e.getMessage());
+            }
+        }
+        for (Map.Entry<String, String> e : summaries.entrySet()) {
+            AtomicFiles.writeString(root.resolve(e.getKey()), e.getValue());
         }
         List<ReportRenderer.Figure> figures = new ArrayList<>();
         Path plots = root.resolve("plots");
@@ -77,7 +84,7 @@ public final class Collector {
             }
         }
         List<JsonObject> errors = run.errors();
-        AtomicFiles.writeString(root.resolve("report.html"), HtmlReport.render(summary, figures, errors, root));
+        AtomicFiles.writeString(root.resolve("report.html"), HtmlReport.render(summary, figures, summaries, errors, root));
         return summary;
     }
 
@@ -169,19 +176,4 @@ public final class Collector {
     }
 
     /** The Hodge-mass balance table: layer-mean rows, one per backbone × compressor × ratio. */
-    static String balanceMarkdown(List<Map<String, String>> rows) {
-        StringBuilder sb = new StringBuilder("# Hodge-mass balance\n\nRetained fraction of each Hodge component's mass by the kept experts"
-                + " (mean over layers); balance = min / max of the four.\n\n| backbone | compressor | ratio | gradient | curl | harmonic |"
-                + " triplet | balance |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
-        for (Map<String, String> r : rows) {
-            if (r.get("layer").equals("mean")) {
-                sb.append("| ").append(r.get("backbone")).append(" | ").append(r.get("compressor")).append(" | ").append(r.get("ratio"));
-                for (String k : List.of("gradient", "curl", "harmonic", "triplet", "balance")) {
-                    sb.append(" | ").append(String.format(Locale.ROOT, "%.3f", Double.parseDouble(r.get(k))));
-                }
-                sb.append(" |\n");
-            }
-        }
-        return sb.toString();
-    }
 }

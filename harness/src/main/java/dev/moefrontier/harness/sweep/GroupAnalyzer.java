@@ -4,6 +4,7 @@ import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.PruningPlan;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -23,4 +24,13 @@ public interface GroupAnalyzer {
      * @param plans every compressed cell's plan, by cell
      */
     void analyze(String backbone, CompressionContext ctx, Map<Cell, PruningPlan> plans, Path dir) throws IOException;
+
+    /**
+     * Markdown summaries of this analyzer's collected tables, by output file name (e.g. {@code hodge_balance.md}); the
+     * collector writes each into the run folder and the report shows it as a section. {@code tables} holds every
+     * collected table by file name (each concatenated over backbones). None by default.
+     */
+    default Map<String, String> summaries(Map<String, List<Map<String, String>>> tables) {
+        return Map.of();
+    }
 }

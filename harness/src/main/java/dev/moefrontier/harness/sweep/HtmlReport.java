@@ -6,12 +6,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 
 /** {@code report.html}: one self-contained page (figures embedded as PNG data) with the tables, figures and failures. */
 final class HtmlReport {
     private HtmlReport() {}
 
-    static String render(RunSummary s, List<ReportRenderer.Figure> figures, List<JsonObject> errors, Path root) throws IOException {
+    static String render(RunSummary s, List<ReportRenderer.Figure> figures, Map<String, String> summaries, List<JsonObject> errors,
+            Path root) throws IOException {
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(s.name())).append(" — MoE Frontier</title>\n")
                 .append("<style>body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1400px;color:#222}"
@@ -39,9 +41,13 @@ final class HtmlReport {
                 h.append("</figcaption></figure>\n");
             }
         }
-        if (!s.table("hodge_balance.csv").isEmpty()) {
-            String md = Collector.balanceMarkdown(s.table("hodge_balance.csv"));
-            h.append("<h2>Hodge-mass balance</h2>\n").append(markdownTable(md.substring(md.indexOf("| backbone"))));
+        for (String md : summaries.values()) { // each analyzer's summary: "# Title", text, then one markdown table
+            String title = md.startsWith("# ") ? md.substring(2, md.indexOf('\n')) : "Analysis";
+            int table = md.indexOf("\n|");
+            h.append("<h2>").append(esc(title)).append("</h2>\n");
+            if (table >= 0) {
+                h.append(markdownTable(md.substring(table + 1)));
+            }
         }
         if (!errors.isEmpty()) {
             h.append("<h2 class=\"err\">Failed cells</h2>\n<ul>\n");
