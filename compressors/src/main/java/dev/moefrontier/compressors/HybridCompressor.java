@@ -33,6 +33,16 @@ final class HybridCompressor implements Compressor {
     }
 
     @Override
+    public Level level() {
+        return Level.HYBRID;
+    }
+
+    @Override
+    public String expertStage() {
+        return expert.name();
+    }
+
+    @Override
     public String version() {
         return expert.version() + "+wanda1";
     }

@@ -32,6 +32,11 @@ public final class WandaCompressor implements Compressor {
     }
 
     @Override
+    public Level level() {
+        return Level.WEIGHT;
+    }
+
+    @Override
     public String name() {
         return "wanda";
     }

@@ -40,7 +40,7 @@ final class FrontierPlots {
 
     /** Weight-level compressors (Wanda alone or after an expert stage) go on the hybrid axis. */
     static boolean weightLevel(CellResult r) {
-        return RunSummary.hybrid(r) || r.cell().compressor().equals("wanda");
+        return RunSummary.level(r) != dev.moefrontier.harness.compress.Compressor.Level.EXPERT;
     }
 
     private static Figure frontier(RunSummary s, Palette palette, Path dir, String backbone, String task, String metric, boolean hybrid)

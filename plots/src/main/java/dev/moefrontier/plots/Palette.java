@@ -1,5 +1,6 @@
 package dev.moefrontier.plots;
 
+import dev.moefrontier.harness.sweep.RunSummary;
 import java.awt.Color;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,13 +36,19 @@ final class Palette {
         }
     }
 
-    Color of(String compressor) {
-        String base = hybrid(compressor) ? compressor.substring(0, compressor.indexOf("+wanda")) : compressor;
-        return colors.getOrDefault(base, Color.GRAY);
+    Color of(String label) {
+        String stage = RunSummary.expertStage(name(label));
+        return colors.getOrDefault(stage != null ? stage : label, Color.GRAY);
     }
 
-    /** An expert compressor followed by Wanda (drawn dashed in its base compressor's colour). */
-    static boolean hybrid(String compressor) {
-        return compressor.contains("+wanda");
+    /** A hybrid (declared by its compressor): drawn dashed in its expert stage's colour. */
+    static boolean hybrid(String label) {
+        return RunSummary.level(name(label)) == dev.moefrontier.harness.compress.Compressor.Level.HYBRID;
+    }
+
+    /** The compressor name of a label ("name" or "name (options)"). */
+    private static String name(String label) {
+        int p = label.indexOf(" (");
+        return p < 0 ? label : label.substring(0, p);
     }
 }

@@ -33,6 +33,21 @@ public interface Compressor extends Named {
      */
     Set<Statistic> requires(Options options);
 
+    /** What a compressor removes (methods.md §1, §4.11): whole experts, single weights, or experts then weights. */
+    enum Level {
+        EXPERT, WEIGHT, HYBRID
+    }
+
+    /** The compressor's level; plots and sweeps put weight-level and hybrid compressors on their own axis. */
+    default Level level() {
+        return Level.EXPERT;
+    }
+
+    /** A hybrid's expert-level first stage (its name, e.g. {@code reap} for {@code reap+wanda}); null otherwise. */
+    default String expertStage() {
+        return null;
+    }
+
     /**
      * Plug-in calibration statistics this compressor reads ({@link CalibrationStatistic}), collected in the same pass
      * as the built-in ones and cached each under its own name and version; read them with {@code

@@ -24,6 +24,15 @@ public final class CompressorCatalog {
         return new CompressorCatalog(Registry.load(Compressor.class, "compressor", cl), List.copyOf(f));
     }
 
+    /** The catalog of the context class loader, loaded once (for looking up what a compressor named in results is). */
+    public static CompressorCatalog shared() {
+        return Shared.CATALOG;
+    }
+
+    private static final class Shared {
+        static final CompressorCatalog CATALOG = load();
+    }
+
     public Registry<Compressor> registry() {
         return registry;
     }

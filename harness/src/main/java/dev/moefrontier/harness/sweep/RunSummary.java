@@ -1,5 +1,7 @@
 package dev.moefrontier.harness.sweep;
 
+import dev.moefrontier.harness.compress.Compressor;
+import dev.moefrontier.harness.compress.CompressorCatalog;
 import java.util.List;
 import java.util.Map;
 
@@ -47,8 +49,18 @@ public record RunSummary(String name, List<CellResult> results, Map<String, List
                 .reduce((a, b) -> a + "," + b).orElse("");
     }
 
-    /** Whether a cell is a hybrid (expert compressor + Wanda): it gets its own frontier axis. */
-    public static boolean hybrid(CellResult r) {
-        return r.cell().compressor().endsWith("+wanda");
+    /** The level its compressor declares ({@link Compressor#level()}); EXPERT for dense cells and unknown compressors. */
+    public static Compressor.Level level(CellResult r) {
+        return r.cell().isDense() ? Compressor.Level.EXPERT : level(r.cell().compressor());
+    }
+
+    /** The level of a compressor by name; EXPERT when no compressor of that name is on the class path. */
+    public static Compressor.Level level(String compressor) {
+        return CompressorCatalog.shared().find(compressor).map(Compressor::level).orElse(Compressor.Level.EXPERT);
+    }
+
+    /** A hybrid's expert-level stage by name, or null. */
+    public static String expertStage(String compressor) {
+        return CompressorCatalog.shared().find(compressor).map(Compressor::expertStage).orElse(null);
     }
 }

@@ -6,6 +6,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.moefrontier.harness.compress.Compressor;
+import dev.moefrontier.harness.compress.CompressorCatalog;
 import dev.moefrontier.harness.io.CheckpointException;
 import dev.moefrontier.harness.util.AtomicFiles;
 import java.io.IOException;
@@ -35,7 +37,7 @@ public record SweepPlan(SweepSpec spec, List<CellGroup> groups) {
             for (SweepSpec.CompressorEntry c : spec.compressors()) {
                 for (double r : spec.ratios()) {
                     Map<String, String> opts = new LinkedHashMap<>(c.options());
-                    if (spec.hybridR1() != null && c.name().endsWith("+wanda") && !opts.containsKey("r1")) {
+                    if (spec.hybridR1() != null && isHybrid(c.name()) && !opts.containsKey("r1")) {
                         opts.put("r1", String.format(Locale.ROOT, "%.4f", spec.hybridR1() * r));
                     }
                     cells.add(new Cell(b.name(), c.name(), opts, r));
@@ -44,6 +46,10 @@ public record SweepPlan(SweepSpec spec, List<CellGroup> groups) {
             groups.add(new CellGroup(groups.size(), b, List.copyOf(cells)));
         }
         return new SweepPlan(spec, List.copyOf(groups));
+    }
+
+    private static boolean isHybrid(String compressor) {
+        return CompressorCatalog.shared().find(compressor).map(c -> c.level() == Compressor.Level.HYBRID).orElse(false);
     }
 
     public int cellCount() {
