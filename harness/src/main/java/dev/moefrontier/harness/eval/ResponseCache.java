@@ -112,7 +112,7 @@ public final class ResponseCache implements AutoCloseable {
                 out.close();
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("cannot write response cache " + file, e);
         }
     }
 }
