@@ -255,22 +255,29 @@ public final class MergeBarriers implements AutoCloseable {
 
     /** Log-probabilities [n, V] of final-normed rows [n, H], in head blocks of exactly {@link #headRows} rows. */
     private NDArray logProbsBlocked(NDArray rows, NDManager out) {
-        long n = rows.getShape().get(0);
+        return inBlocks(rows, headRows, out, blk -> model.logits(blk).logSoftmax(-1));
+    }
+
+    /**
+     * {@code f} applied to {@code x} [n, ...] in blocks of exactly {@code block} rows (the last one zero-padded, so every
+     * native call has one shape), the real rows concatenated and attached to {@code to}.
+     */
+    private static NDArray inBlocks(NDArray x, long block, NDManager to, java.util.function.UnaryOperator<NDArray> f) {
+        long n = x.getShape().get(0);
         NDList parts = new NDList();
-        try (NDManager m = out.newSubManager()) {
-            for (long r0 = 0; r0 < n; r0 += headRows) {
-                long r1 = Math.min(n, r0 + headRows);
-                NDArray blk = padRows(rows.get(m, new NDIndex("{}:{}", r0, r1)), headRows, m);
-                NDArray lp = model.logits(blk).logSoftmax(-1).get(new NDIndex("0:{}", r1 - r0));
-                lp.attach(out);
-                parts.add(lp);
+        try (NDManager m = to.newSubManager()) {
+            for (long r0 = 0; r0 < n; r0 += block) {
+                long r1 = Math.min(n, r0 + block);
+                NDArray part = f.apply(padRows(x.get(m, new NDIndex("{}:{}", r0, r1)), block, m)).get(new NDIndex("0:{}", r1 - r0));
+                part.attach(to);
+                parts.add(part);
             }
         }
         NDArray all = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
         if (parts.size() > 1) {
             parts.forEach(NDArray::close);
         }
-        all.attach(out);
+        all.attach(to);
         return all;
     }
 
@@ -496,22 +503,7 @@ public final class MergeBarriers implements AutoCloseable {
 
     /** Log-probabilities of the final norm and head of layer outputs [n, H], in row blocks of exactly {@code block}. */
     private NDArray refLogProbs(NDArray out, int block, NDManager on) {
-        long n = out.getShape().get(0);
-        NDList parts = new NDList();
-        try (NDManager m = on.newSubManager()) {
-            for (long r0 = 0; r0 < n; r0 += block) {
-                long r1 = Math.min(n, r0 + block);
-                NDArray lp = localLogProbs(padRows(out.get(m, new NDIndex("{}:{}", r0, r1)), block, m)).get(new NDIndex("0:{}", r1 - r0));
-                lp.attach(on);
-                parts.add(lp);
-            }
-        }
-        NDArray all = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
-        if (parts.size() > 1) {
-            parts.forEach(NDArray::close);
-        }
-        all.attach(on);
-        return all;
+        return inBlocks(out, block, on, this::localLogProbs);
     }
 
     /** Log-probabilities of the LM head applied to the final norm of layer-output rows [n, H]. */

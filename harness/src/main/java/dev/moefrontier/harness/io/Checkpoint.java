@@ -206,7 +206,7 @@ public final class Checkpoint implements AutoCloseable {
                     continue;
                 }
                 md.update((name + ":").getBytes(StandardCharsets.UTF_8));
-                md.update(name.endsWith(".json") && !name.equals("tokenizer.json") ? canonicalJson(f) : readBytes(f));
+                md.update(name.equals("config.json") ? canonicalJson(f) : readBytes(f)); // tokenizer files: exact bytes
                 md.update((byte) 0);
             }
             for (SafetensorsFile f : files) {

@@ -65,12 +65,6 @@ public final class CellClaim implements AutoCloseable {
         return null;
     }
 
-    /** Whether a live worker (other than a dead process or an expired lease) holds the cell in {@code cellDir}. */
-    public static boolean heldByOther(Path cellDir) {
-        Path f = cellDir.resolve(FILE);
-        return Files.exists(f) && !expired(f);
-    }
-
     static boolean expired(Path f) {
         try {
             FileTime t = Files.getLastModifiedTime(f);

@@ -53,7 +53,7 @@ public final class CellFingerprint {
         if (cell.isDense()) {
             sb.append("dense\n");
         } else {
-            Compressor comp = CompressorCatalog.load().get(cell.compressor());
+            Compressor comp = CompressorCatalog.shared().get(cell.compressor());
             Options o = Options.parse(comp.name(), comp.options(), cell.options());
             sb.append("compressor=").append(comp.name()).append(";version=").append(comp.version()).append(";options=")
                     .append(o.canonical()).append(";ratio=").append(cell.ratio()).append(";statistics=")
@@ -77,10 +77,6 @@ public final class CellFingerprint {
     /** "backbone/cell id". */
     public static String key(Cell c) {
         return c.backbone() + "/" + c.id();
-    }
-
-    SweepSpec spec() {
-        return spec;
     }
 
     private static byte[] sha256(String s) {

@@ -105,8 +105,7 @@ public final class RunDirectory {
         Map<String, String> expected = expectedFingerprints();
         for (Path f : files("result.json")) {
             if (expected != null) {
-                String key = f.getParent().getParent().getFileName() + "/" + f.getParent().getFileName();
-                if (!java.util.Objects.equals(expected.get(key), fingerprintOf(f))) {
+                if (!java.util.Objects.equals(expected.get(cellKey(f)), fingerprintOf(f))) {
                     continue;
                 }
             }
@@ -118,6 +117,11 @@ public final class RunDirectory {
             }
         }
         return out;
+    }
+
+    /** "backbone/cell id" of a file in a cell's folder (the key of {@link CellFingerprint#key}). */
+    private static String cellKey(Path fileInCell) {
+        return fileInCell.getParent().getParent().getFileName() + "/" + fileInCell.getParent().getFileName();
     }
 
     /** The manifest's cell fingerprints by "backbone/cell id", or null when the folder has no such manifest. */
@@ -144,8 +148,7 @@ public final class RunDirectory {
         List<JsonObject> out = new ArrayList<>();
         Map<String, String> expected = expectedFingerprints();
         for (Path f : files("error.json")) {
-            String key = f.getParent().getParent().getFileName() + "/" + f.getParent().getFileName();
-            if (expected != null && !expected.containsKey(key)) {
+            if (expected != null && !expected.containsKey(cellKey(f))) {
                 continue; // a cell of another spec
             }
             if (!Files.exists(f.resolveSibling("result.json"))) {
