@@ -1,6 +1,6 @@
 package dev.moefrontier.compressors;
 
-import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.calib.CalibrationStatistic;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.ExpertScorer;
 import dev.moefrontier.harness.compress.Options;
@@ -12,7 +12,6 @@ import dev.moefrontier.harness.model.TensorLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -40,8 +39,8 @@ public final class AimerCompressor implements ExpertScorer {
     }
 
     @Override
-    public Set<Statistic> requires(Options options) {
-        return EnumSet.noneOf(Statistic.class);
+    public Set<CalibrationStatistic> statistics(Options options) {
+        return Set.of(); // weights only
     }
 
     @Override

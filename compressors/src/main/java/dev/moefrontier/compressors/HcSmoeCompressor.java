@@ -1,7 +1,8 @@
 package dev.moefrontier.compressors;
 
 import dev.moefrontier.harness.calib.LayerStats;
-import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.calib.CalibrationStatistic;
+import dev.moefrontier.harness.calib.RoutingStatistics;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.Compressor;
 import dev.moefrontier.harness.compress.Decisions;
@@ -10,7 +11,6 @@ import dev.moefrontier.harness.compress.OptionSpec;
 import dev.moefrontier.harness.compress.Options;
 import dev.moefrontier.harness.compress.PruningPlan;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,8 +43,8 @@ public final class HcSmoeCompressor implements Compressor {
     }
 
     @Override
-    public Set<Statistic> requires(Options options) {
-        return EnumSet.of(Statistic.ROUTING, Statistic.MEAN_OUTPUTS);
+    public Set<CalibrationStatistic> statistics(Options options) {
+        return Set.of(RoutingStatistics.ROUTING, MeanOutputs.STATISTIC);
     }
 
     @Override
@@ -54,10 +54,9 @@ public final class HcSmoeCompressor implements Compressor {
         List<LayerPlan> layers = new ArrayList<>();
         for (int l : ctx.config().moeLayers()) {
             LayerStats s = ctx.stats().layer(l);
-            double[][] rep = new double[e][];
+            double[][] rep = MeanOutputs.of(ctx.stats(), l);
             long[] counts = new long[e];
             for (int i = 0; i < e; i++) {
-                rep[i] = s.meanOutput(i);
                 counts[i] = s.count(i);
             }
             layers.add(MergePlans.layer(l, cluster(rep, e - m, options.getString("linkage")), counts, options.getString("merge")));

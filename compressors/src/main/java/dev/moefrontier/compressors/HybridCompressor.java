@@ -1,6 +1,5 @@
 package dev.moefrontier.compressors;
 
-import dev.moefrontier.harness.calib.Statistic;
 import dev.moefrontier.harness.compress.Budget;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.Compressor;
@@ -66,12 +65,7 @@ final class HybridCompressor implements Compressor {
 
     @Override
     public Set<dev.moefrontier.harness.calib.CalibrationStatistic> statistics(Options options) {
-        return expert.statistics(expertOptions(options));
-    }
-
-    @Override
-    public Set<Statistic> requires(Options options) {
-        return expert.requires(expertOptions(options));
+        return expert.statistics(expertOptions(options)); // Wanda's norms come from passes with stage 1 applied
     }
 
     @Override

@@ -1,7 +1,8 @@
 package dev.moefrontier.compressors;
 
 import dev.moefrontier.harness.calib.LayerStats;
-import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.calib.CalibrationStatistic;
+import dev.moefrontier.harness.calib.RoutingStatistics;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.Compressor;
 import dev.moefrontier.harness.compress.Decisions;
@@ -10,7 +11,6 @@ import dev.moefrontier.harness.compress.OptionSpec;
 import dev.moefrontier.harness.compress.Options;
 import dev.moefrontier.harness.compress.PruningPlan;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,8 +41,8 @@ public final class MSmoeCompressor implements Compressor {
     }
 
     @Override
-    public Set<Statistic> requires(Options options) {
-        return EnumSet.of(Statistic.ROUTING, Statistic.ROUTER_GRAM);
+    public Set<CalibrationStatistic> statistics(Options options) {
+        return Set.of(RoutingStatistics.ROUTING, RouterGram.STATISTIC);
     }
 
     @Override
@@ -57,7 +57,7 @@ public final class MSmoeCompressor implements Compressor {
             for (int i = 0; i < e; i++) {
                 counts[i] = s.count(i);
             }
-            layers.add(MergePlans.layer(l, groups(s, counts, k), counts, options.getString("merge")));
+            layers.add(MergePlans.layer(l, groups(RouterGram.of(ctx.stats(), l), counts, k), counts, options.getString("merge")));
         }
         Map<String, String> info = new LinkedHashMap<>();
         info.put("groups_per_layer", Integer.toString(k));
@@ -65,7 +65,7 @@ public final class MSmoeCompressor implements Compressor {
     }
 
     /** Per expert, the dominant expert of its group. */
-    static int[] groups(LayerStats s, long[] counts, int k) {
+    static int[] groups(double[][] gram, long[] counts, int k) {
         int e = counts.length;
         Integer[] byUsage = new Integer[e];
         for (int i = 0; i < e; i++) {
@@ -85,8 +85,8 @@ public final class MSmoeCompressor implements Compressor {
             double[] sim = new double[k];
             for (int r = 0; r < k; r++) { // cores in usage order
                 int d = byUsage[r];
-                double denom = Math.sqrt(s.gram(i, i) * s.gram(d, d));
-                sim[r] = denom > 0 ? s.gram(i, d) / denom : 0;
+                double denom = Math.sqrt(gram[i][i] * gram[d][d]);
+                sim[r] = denom > 0 ? gram[i][d] / denom : 0;
             }
             group[i] = byUsage[Decisions.argmax(sim, Decisions.MODEL_VALUES)]; // §10 grid; the first (more-used) core wins a tie
         }

@@ -1,6 +1,6 @@
 package dev.moefrontier.compressors;
 
-import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.calib.CalibrationStatistic;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.Compressor;
 import dev.moefrontier.harness.compress.LayerPlan;
@@ -8,7 +8,6 @@ import dev.moefrontier.harness.compress.OptionSpec;
 import dev.moefrontier.harness.compress.Options;
 import dev.moefrontier.harness.compress.PruningPlan;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,8 +32,8 @@ public final class RandomCompressor implements Compressor {
     }
 
     @Override
-    public Set<Statistic> requires(Options options) {
-        return EnumSet.noneOf(Statistic.class);
+    public Set<CalibrationStatistic> statistics(Options options) {
+        return Set.of();
     }
 
     @Override

@@ -1,11 +1,11 @@
 package dev.moefrontier.compressors;
 
 import dev.moefrontier.harness.calib.LayerStats;
-import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.calib.CalibrationStatistic;
+import dev.moefrontier.harness.calib.RoutingStatistics;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.ExpertScorer;
 import dev.moefrontier.harness.compress.Options;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -19,9 +19,9 @@ public abstract class UnifiedScoreCompressor implements ExpertScorer {
     protected abstract int[] exponents(Options options);
 
     @Override
-    public Set<Statistic> requires(Options options) {
+    public Set<CalibrationStatistic> statistics(Options options) {
         int[] x = exponents(options);
-        return x[2] == 0 ? EnumSet.of(Statistic.ROUTING) : EnumSet.of(Statistic.ROUTING, Statistic.OUTPUT_NORMS);
+        return x[2] == 0 ? Set.of(RoutingStatistics.ROUTING) : Set.of(RoutingStatistics.ROUTING, RoutingStatistics.OUTPUT_NORMS);
     }
 
     @Override

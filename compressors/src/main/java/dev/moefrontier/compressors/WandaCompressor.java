@@ -1,13 +1,12 @@
 package dev.moefrontier.compressors;
 
-import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.calib.CalibrationStatistic;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.Compressor;
 import dev.moefrontier.harness.compress.MaskSpec;
 import dev.moefrontier.harness.compress.OptionSpec;
 import dev.moefrontier.harness.compress.Options;
 import dev.moefrontier.harness.compress.PruningPlan;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,8 +51,9 @@ public final class WandaCompressor implements Compressor {
     }
 
     @Override
-    public Set<Statistic> requires(Options options) {
-        return options.getBool("wanda.sequential") ? EnumSet.noneOf(Statistic.class) : EnumSet.of(Statistic.WANDA_INPUTS);
+    public Set<CalibrationStatistic> statistics(Options options) {
+        // sequential: the norms come from its own layer-by-layer passes
+        return options.getBool("wanda.sequential") ? Set.of() : Set.of(WandaInputs.STATISTIC);
     }
 
     @Override

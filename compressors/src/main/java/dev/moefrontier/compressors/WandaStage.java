@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.moefrontier.harness.calib.CalibrationStats;
 import dev.moefrontier.harness.calib.LayerStats;
-import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.calib.RoutingStatistics;
 import dev.moefrontier.harness.calib.StatsCollector;
 import dev.moefrontier.harness.compress.AppliedPlan;
 import dev.moefrontier.harness.compress.CompressionContext;
@@ -22,7 +22,6 @@ import dev.moefrontier.harness.util.Progress;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -69,16 +68,16 @@ final class WandaStage {
     private static Map<Integer, LayerMasks> oneShot(CompressionContext ctx, PruningPlan plan, MaskSpec spec) {
         CalibrationStats stats;
         boolean dense = plan.layers().stream().allMatch(lp -> lp.pruned().length == 0 && lp.merges().isEmpty());
-        if (dense && ctx.stats() != null && ctx.stats().has(EnumSet.of(Statistic.WANDA_INPUTS))) {
+        if (dense && ctx.stats() != null && ctx.stats().has(WandaInputs.STATISTIC)) {
             stats = ctx.stats();
         } else {
             try (AppliedPlan applied = new AppliedPlan(ctx.model(), plan)) {
-                stats = ctx.calibrator().collect(ctx.model(), ctx.data(), EnumSet.of(Statistic.WANDA_INPUTS), applied);
+                stats = ctx.calibrator().collect(ctx.model(), ctx.data(), List.of(WandaInputs.STATISTIC), applied);
             }
         }
         Map<Integer, LayerMasks> out = new LinkedHashMap<>();
         for (LayerPlan lp : plan.layers()) {
-            out.put(lp.layer(), masksOf(stats.layer(lp.layer()), lp));
+            out.put(lp.layer(), masksOf(WandaInputs.of(stats, lp.layer()), lp, stats.layer(lp.layer())));
         }
         return out;
     }
@@ -98,11 +97,12 @@ final class WandaStage {
                 int l = cursor.next();
                 LayerPlan lp = plan.layer(l);
                 if (lp != null) {
-                    StatsCollector collector = new StatsCollector(ctx.config(), EnumSet.of(Statistic.WANDA_INPUTS));
+                    StatsCollector collector = new StatsCollector(ctx.config(), List.of(RoutingStatistics.ROUTING, WandaInputs.STATISTIC));
                     try (AppliedPlan unmaskedHere = new AppliedPlan(model, withMasks(plan, masks))) {
                         cursor.peek(unmaskedHere, collector);
                     }
-                    masks.put(l, masksOf(collector.layers().get(l), lp));
+                    CalibrationStats peeked = collector.result(Map.of());
+                    masks.put(l, masksOf(WandaInputs.of(peeked, l), lp, peeked.layer(l)));
                 }
                 try (AppliedPlan applied = new AppliedPlan(model, withMasks(plan, masks))) {
                     cursor.advance(applied, ForwardObserver.NONE);
@@ -123,12 +123,12 @@ final class WandaStage {
     }
 
     /** Norms of the kept experts (and shared expert) of one layer; the checksum is filled in later. */
-    private static LayerMasks masksOf(LayerStats s, LayerPlan lp) {
+    private static LayerMasks masksOf(WandaInputs.Layer s, LayerPlan lp, LayerStats routing) {
         Map<Integer, ExpertNorms> experts = new LinkedHashMap<>();
         for (int e : lp.kept()) {
-            experts.put(e, new ExpertNorms(s.wandaInput(e), s.wandaIntermediate(e), s.count(e)));
+            experts.put(e, new ExpertNorms(s.input(e), s.intermediate(e), routing.count(e)));
         }
-        ExpertNorms shared = s.sharedInput() == null ? null : new ExpertNorms(s.sharedInput(), s.sharedIntermediateInput(), s.tokens());
+        ExpertNorms shared = s.sharedInput() == null ? null : new ExpertNorms(s.sharedInput(), s.sharedIntermediate(), s.tokens());
         return new LayerMasks(experts, shared, "");
     }
 

@@ -9,7 +9,7 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.calib.RoutingStatistics;
 import dev.moefrontier.harness.compress.AppliedPlan;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.ExpertNorms;
@@ -26,7 +26,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -49,7 +48,7 @@ class ScoresFixtureTest {
         Path dir = Fixtures.conformance(name);
         JsonObject golden = JsonParser.parseString(Files.readString(scores(name).resolve("scores.json"))).getAsJsonObject();
         try (MoeTransformer model = MoeTransformer.open(dir)) {
-            CompressionContext ctx = TestModels.context(model, dir.resolve("inputs.json"), EnumSet.of(Statistic.OUTPUT_NORMS));
+            CompressionContext ctx = TestModels.context(model, dir.resolve("inputs.json"), java.util.List.of(RoutingStatistics.OUTPUT_NORMS));
             for (String criterion : CRITERIA) {
                 ExpertScorer scorer = (ExpertScorer) TestModels.CATALOG.get(criterion);
                 Options opts = Options.parse(criterion, scorer.options(), Map.of());
@@ -80,7 +79,7 @@ class ScoresFixtureTest {
         try (MoeTransformer model = MoeTransformer.open(dir);
                 SafetensorsFile golden = SafetensorsFile.open(scores(name).resolve("wanda_mask.safetensors"));
                 NDManager m = NDManager.newBaseManager()) {
-            CompressionContext ctx = TestModels.context(model, dir.resolve("inputs.json"), EnumSet.of(Statistic.WANDA_INPUTS));
+            CompressionContext ctx = TestModels.context(model, dir.resolve("inputs.json"), java.util.List.of(WandaInputs.STATISTIC));
             var wanda = TestModels.CATALOG.get("wanda");
             PruningPlan plan = wanda.plan(ctx, 0.5, Options.parse("wanda", wanda.options(), Map.of("wanda.sequential", "false")));
             int compared = 0;

@@ -4,14 +4,14 @@ import dev.moefrontier.harness.calib.CalibrationData;
 import dev.moefrontier.harness.calib.CalibrationSpec;
 import dev.moefrontier.harness.calib.CalibrationStats;
 import dev.moefrontier.harness.calib.Calibrator;
-import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.calib.RoutingStatistics;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.CompressorCatalog;
 import dev.moefrontier.harness.model.MoeTransformer;
 import dev.moefrontier.harness.util.Progress;
 import java.nio.file.Path;
-import java.util.EnumSet;
-import java.util.Set;
+import java.util.List;
+import dev.moefrontier.harness.calib.CalibrationStatistic;
 
 /** Shared set-up: a model with token-id calibration, statistics and a compression context. */
 final class TestModels {
@@ -26,7 +26,7 @@ final class TestModels {
     private TestModels() {}
 
     /** Context over {@code dir} calibrated on {@code ids} (a token-id .json), collecting {@code stats}. */
-    static CompressionContext context(MoeTransformer model, Path ids, Set<Statistic> stats) {
+    static CompressionContext context(MoeTransformer model, Path ids, List<CalibrationStatistic> stats) {
         CalibrationData data = CalibrationData.load(CalibrationSpec.tokenIds(ids), model.checkpoint().dir(), model.config().vocabSize(), 1 << 20);
         Calibrator cal = new Calibrator(CACHE, 4096, s -> { });
         CalibrationStats st = cal.collect(model, data, stats, dev.moefrontier.harness.model.ModelPatch.NONE);
@@ -43,7 +43,9 @@ final class TestModels {
         }
     }
 
-    static Set<Statistic> all() {
-        return EnumSet.allOf(Statistic.class);
+    /** Every streamed statistic a built-in compressor reads. */
+    static List<CalibrationStatistic> all() {
+        return List.of(RoutingStatistics.ROUTING, RoutingStatistics.OUTPUT_NORMS, WandaInputs.STATISTIC, RouterGram.STATISTIC,
+                MeanOutputs.STATISTIC);
     }
 }

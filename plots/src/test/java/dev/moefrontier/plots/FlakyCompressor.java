@@ -1,11 +1,9 @@
 package dev.moefrontier.plots;
 
-import dev.moefrontier.harness.calib.Statistic;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.Compressor;
 import dev.moefrontier.harness.compress.Options;
 import dev.moefrontier.harness.compress.PruningPlan;
-import java.util.EnumSet;
 import java.util.Set;
 
 /**
@@ -27,8 +25,8 @@ public final class FlakyCompressor implements Compressor {
     }
 
     @Override
-    public Set<Statistic> requires(Options options) {
-        return EnumSet.noneOf(Statistic.class);
+    public Set<dev.moefrontier.harness.calib.CalibrationStatistic> statistics(Options options) {
+        return Set.of();
     }
 
     @Override

@@ -1,11 +1,9 @@
 package dev.moefrontier.plots;
 
 import dev.moefrontier.harness.calib.CalibrationStatistic;
-import dev.moefrontier.harness.calib.Statistic;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.ExpertScorer;
 import dev.moefrontier.harness.compress.Options;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -20,11 +18,6 @@ public final class PeakGateCompressor implements ExpertScorer {
     @Override
     public String description() {
         return "test only: prunes experts with the smallest peak gate weight";
-    }
-
-    @Override
-    public Set<Statistic> requires(Options options) {
-        return EnumSet.noneOf(Statistic.class);
     }
 
     @Override

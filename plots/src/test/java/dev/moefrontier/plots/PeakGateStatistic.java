@@ -9,7 +9,7 @@ import java.util.Map;
  * A third-party calibration statistic (test jar, no harness change): per expert, the largest gate weight it received
  * over its routed calibration tokens, and the number of MoE events observed.
  */
-public final class PeakGateStatistic implements CalibrationStatistic {
+public final class PeakGateStatistic implements CalibrationStatistic.Streamed {
     static final PeakGateStatistic INSTANCE = new PeakGateStatistic();
 
     @Override

@@ -11,7 +11,6 @@ import dev.moefrontier.harness.calib.CalibrationData;
 import dev.moefrontier.harness.calib.CalibrationSpec;
 import dev.moefrontier.harness.calib.CalibrationStats;
 import dev.moefrontier.harness.calib.Calibrator;
-import dev.moefrontier.harness.calib.Statistic;
 import dev.moefrontier.harness.model.ForwardDump;
 import dev.moefrontier.harness.model.InputsFile;
 import dev.moefrontier.harness.model.MoeTransformer;
@@ -22,7 +21,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -63,8 +61,7 @@ class PluginStatisticTest {
         // The statistic equals the peak gate weight recomputed from the routing of each sequence run alone.
         try (MoeTransformer m = MoeTransformer.open(MODEL)) {
             CalibrationData data = CalibrationData.load(CalibrationSpec.tokenIds(ids), m);
-            CalibrationStats st = new Calibrator(null, 4096, s -> { }).stats(m, data, EnumSet.noneOf(Statistic.class),
-                    Set.of(PeakGateStatistic.INSTANCE));
+            CalibrationStats st = new Calibrator(null, 4096, s -> { }).stats(m, data, Set.of(PeakGateStatistic.INSTANCE));
             Map<String, ForwardDump.Tensor> dump = ForwardDump.run(m, InputsFile.read(ids));
             int experts = m.config().moe().numExperts();
             for (int l : m.config().moeLayers()) {

@@ -1,5 +1,7 @@
 package dev.moefrontier.compressors.hodge;
 
+import dev.moefrontier.harness.calib.CalibrationStatistic;
+import dev.moefrontier.harness.calib.RoutingStatistics;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.Options;
 import dev.moefrontier.harness.compress.OptionSpec;
@@ -32,11 +34,17 @@ public final class HodgeBalanceAnalyzer implements GroupAnalyzer {
         return "hodge-balance";
     }
 
+    /** The diagnostics weigh experts by REAP saliency. */
+    @Override
+    public Set<CalibrationStatistic> statistics() {
+        return Set.of(RoutingStatistics.OUTPUT_NORMS);
+    }
+
     @Override
     public void analyze(String backbone, CompressionContext ctx, Map<Cell, PruningPlan> plans, Path dir) throws IOException {
         List<OptionSpec> specs = new HodgeCoverCompressor().options();
         Options o = Options.parse("hodgecover", specs, barrierOptions(plans.keySet(), specs));
-        HodgeDiagnostics d = new HodgeDiagnostics(HodgeBarriers.forModel(ctx, HodgeCoverCompressor.settings(o)), ctx.stats(),
+        HodgeDiagnostics d = new HodgeDiagnostics(BarrierStatistic.barriers(ctx, HodgeCoverCompressor.settings(o)), ctx.stats(),
                 HodgeCoverCompressor.params(o, HodgeParams.Variant.HODGECOVER));
         AtomicFiles.writeString(dir.resolve("hodge_balance.csv"), d.balanceCsv(backbone, plans.values()));
         AtomicFiles.writeString(dir.resolve("harmonic_energy.csv"), d.harmonicCsv(backbone));

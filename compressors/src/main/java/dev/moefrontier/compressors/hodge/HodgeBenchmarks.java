@@ -4,7 +4,7 @@ import dev.moefrontier.harness.calib.CalibrationData;
 import dev.moefrontier.harness.calib.CalibrationSpec;
 import dev.moefrontier.harness.calib.CalibrationStats;
 import dev.moefrontier.harness.calib.Calibrator;
-import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.calib.RoutingStatistics;
 import dev.moefrontier.harness.model.ModelPatch;
 import dev.moefrontier.harness.model.MoeTransformer;
 import dev.moefrontier.harness.model.SyntheticCheckpoint;
@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -128,7 +127,7 @@ public final class HodgeBenchmarks {
                 Files.writeString(ids, sb.append("]}").toString());
                 try (MoeTransformer m = MoeTransformer.open(dir)) {
                     CalibrationData d = CalibrationData.load(CalibrationSpec.tokenIds(ids), m);
-                    CalibrationStats st = new Calibrator(null, 4096, x -> { }).collect(m, d, EnumSet.of(Statistic.ROUTING), ModelPatch.NONE);
+                    CalibrationStats st = new Calibrator(null, 4096, x -> { }).collect(m, d, java.util.List.of(RoutingStatistics.ROUTING), ModelPatch.NONE);
                     List<int[]> pairs = new ArrayList<>();
                     for (int i = 0; i < experts; i++) {
                         for (int j = i + 1; j < experts; j++) {

@@ -5,7 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.calib.RoutingStatistics;
 import dev.moefrontier.harness.cli.CalibrationOptions;
 import dev.moefrontier.harness.cli.CliExtension;
 import dev.moefrontier.harness.cli.RuntimeOptions;
@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -185,11 +184,11 @@ public final class HodgeCommands implements CliExtension {
                     throw new IllegalArgumentException("layer " + layer + " is not a MoE layer (MoE layers: " + m.config().moeLayers() + ")");
                 }
                 int keep = m.config().moe().numExperts() - Budget.pruneCount(ratio, m.config().moe().numExperts(), m.config().moe().topK());
-                CompressionContext ctx = calibration.context(m, EnumSet.of(Statistic.OUTPUT_NORMS), true);
+                CompressionContext ctx = calibration.context(m, List.of(RoutingStatistics.OUTPUT_NORMS), true);
                 LayerBarriers lb;
-                try (MergeBarriers mb = new MergeBarriers(m, ctx.stats(), HodgeBarriers.windows(ctx, s), s.mode(), s.batchTokens(),
-                        s.memoryBudget())) {
-                    lb = HodgeBarriers.compute(mb, layer, m.config().moe().numExperts(), s);
+                try (MergeBarriers mb = new MergeBarriers(m, ctx.stats(), BarrierStatistic.windows(ctx.data().windows(), s), s.mode(),
+                        s.batchTokens(), s.memoryBudget())) {
+                    lb = BarrierStatistic.compute(mb, layer, m.config().moe().numExperts(), s);
                     System.err.println("barriers: " + mb.report());
                 }
                 HodgeInput hi = lb.input(HodgeCoverCompressor.saliency(ctx.stats().layer(layer)), keep);
@@ -245,8 +244,9 @@ public final class HodgeCommands implements CliExtension {
             }
             String name = backbone != null ? backbone : model.toAbsolutePath().getFileName().toString();
             try (MoeTransformer m = runtime.open(model)) {
-                CompressionContext ctx = calibration.context(m, EnumSet.of(Statistic.OUTPUT_NORMS), true);
-                Map<Integer, LayerBarriers> b = HodgeBarriers.forModel(ctx, barrier.settings(4096));
+                BarrierStatistic stat = new BarrierStatistic(barrier.settings(4096));
+                CompressionContext ctx = calibration.context(m, List.of(RoutingStatistics.OUTPUT_NORMS, stat), true);
+                Map<Integer, LayerBarriers> b = BarrierStatistic.barriers(ctx, stat.settings());
                 HodgeDiagnostics d = new HodgeDiagnostics(b, ctx.stats(), HodgeParams.defaults());
                 for (PruningPlan p : loaded) {
                     p.validate(m.config());

@@ -1,7 +1,8 @@
 package dev.moefrontier.compressors.hodge;
 
 import dev.moefrontier.harness.calib.LayerStats;
-import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.calib.CalibrationStatistic;
+import dev.moefrontier.harness.calib.RoutingStatistics;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.Compressor;
 import dev.moefrontier.harness.compress.LayerPlan;
@@ -9,7 +10,6 @@ import dev.moefrontier.harness.compress.OptionSpec;
 import dev.moefrontier.harness.compress.Options;
 import dev.moefrontier.harness.compress.PruningPlan;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -74,8 +74,9 @@ public class HodgeCoverCompressor implements Compressor {
     }
 
     @Override
-    public Set<Statistic> requires(Options options) {
-        return EnumSet.of(Statistic.ROUTING, Statistic.OUTPUT_NORMS); // frequencies for merges, REAP saliency
+    public Set<CalibrationStatistic> statistics(Options options) {
+        // frequencies for merges, REAP saliency, the barriers themselves
+        return Set.of(RoutingStatistics.ROUTING, RoutingStatistics.OUTPUT_NORMS, new BarrierStatistic(settings(options)));
     }
 
     /** Barrier settings from the options. */
@@ -104,7 +105,7 @@ public class HodgeCoverCompressor implements Compressor {
         int e = ctx.config().moe().numExperts();
         int keep = e - ctx.pruneCount(ratio);
         HodgeParams params = params(options, variant);
-        Map<Integer, LayerBarriers> barriers = HodgeBarriers.forModel(ctx, settings(options));
+        Map<Integer, LayerBarriers> barriers = BarrierStatistic.barriers(ctx, settings(options));
         List<LayerPlan> layers = new ArrayList<>();
         Map<String, String> info = new LinkedHashMap<>();
         StringBuilder tau = new StringBuilder();

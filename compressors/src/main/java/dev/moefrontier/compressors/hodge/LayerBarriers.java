@@ -1,8 +1,7 @@
 package dev.moefrontier.compressors.hodge;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import dev.moefrontier.harness.compress.Decisions;
+import java.util.Map;
 
 /**
  * The barriers of one MoE layer: all pairs, the candidate triangles (methods.md §4.3) and their triplet barriers.
@@ -29,37 +28,36 @@ public record LayerBarriers(int layer, double[][] pairs, int[][] candidates, dou
         return Decisions.snap(pairs, Decisions.BARRIERS);
     }
 
-    JsonObject toJson() {
-        JsonObject o = HodgeCover.toJson(new HodgeInput(pairs, candidates, triplets, new double[pairs.length], 1), HodgeParams.defaults());
-        o.remove("saliency");
-        o.remove("keep");
-        o.remove("params");
-        o.addProperty("layer", layer);
-        return o;
+    /** The layout cached by {@link BarrierStatistic}: {@code pairs} [E * E], {@code candidates} [T * 3], {@code triplets} [T]. */
+    Map<String, double[]> toValues() {
+        int e = pairs.length;
+        double[] p = new double[e * e];
+        for (int i = 0; i < e; i++) {
+            System.arraycopy(pairs[i], 0, p, i * e, e);
+        }
+        double[] c = new double[candidates.length * 3];
+        for (int t = 0; t < candidates.length; t++) {
+            for (int k = 0; k < 3; k++) {
+                c[t * 3 + k] = candidates[t][k];
+            }
+        }
+        return Map.of("pairs", p, "candidates", c, "triplets", triplets.clone());
     }
 
-    static LayerBarriers fromJson(JsonObject o) {
-        JsonArray pb = o.getAsJsonArray("pair_barriers");
-        double[][] b = new double[pb.size()][];
-        for (int i = 0; i < b.length; i++) {
-            JsonArray r = pb.get(i).getAsJsonArray();
-            b[i] = new double[r.size()];
-            for (int j = 0; j < r.size(); j++) {
-                b[i][j] = r.get(j).getAsDouble();
-            }
+    static LayerBarriers fromValues(int layer, Map<String, double[]> v) {
+        double[] p = v.get("pairs");
+        int e = (int) Math.round(Math.sqrt(p.length));
+        double[][] b = new double[e][e];
+        for (int i = 0; i < e; i++) {
+            System.arraycopy(p, i * e, b[i], 0, e);
         }
-        JsonArray ct = o.getAsJsonArray("candidate_triangles");
-        int[][] c = new int[ct.size()][3];
-        for (int i = 0; i < c.length; i++) {
+        double[] c = v.get("candidates");
+        int[][] cands = new int[c.length / 3][3];
+        for (int t = 0; t < cands.length; t++) {
             for (int k = 0; k < 3; k++) {
-                c[i][k] = ct.get(i).getAsJsonArray().get(k).getAsInt();
+                cands[t][k] = (int) c[t * 3 + k];
             }
         }
-        JsonArray tb = o.getAsJsonArray("triplet_barriers");
-        double[] t = new double[tb.size()];
-        for (int i = 0; i < t.length; i++) {
-            t[i] = tb.get(i).getAsDouble();
-        }
-        return new LayerBarriers(o.get("layer").getAsInt(), b, c, t);
+        return new LayerBarriers(layer, b, cands, v.get("triplets").clone());
     }
 }

@@ -8,7 +8,7 @@ import com.google.gson.JsonParser;
 import dev.moefrontier.harness.calib.CalibrationData;
 import dev.moefrontier.harness.calib.CalibrationSpec;
 import dev.moefrontier.harness.calib.Calibrator;
-import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.calib.RoutingStatistics;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.Compressor;
 import dev.moefrontier.harness.compress.CompressorCatalog;
@@ -24,7 +24,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -44,7 +43,7 @@ class HodgeCoverCompressorTest {
         Progress.quiet(true);
         CalibrationData d = CalibrationData.load(CalibrationSpec.tokenIds(ids), m.checkpoint().dir(), m.config().vocabSize(), 1 << 20);
         Calibrator cal = new Calibrator(tmp.resolve("cache"), 4096, log::add);
-        return CompressionContext.builder().setModel(m).optData(d).optStats(cal.stats(m, d, EnumSet.of(Statistic.OUTPUT_NORMS)))
+        return CompressionContext.builder().setModel(m).optData(d).optStats(cal.stats(m, d, java.util.List.of(RoutingStatistics.OUTPUT_NORMS)))
                 .optCalibrator(cal).optLog(log::add).build();
     }
 
@@ -66,8 +65,10 @@ class HodgeCoverCompressorTest {
                 }
             }
         }
-        long computed = log.stream().filter(s -> s.startsWith("barriers: reusing")).count();
-        assertEquals(5, computed, "barriers measured once, then reused: " + log);
+        long computed = log.stream().filter(s -> s.startsWith("barriers: memory budget")).count();
+        long reused = log.stream().filter(s -> s.startsWith("calibration: reusing cached statistic 'hodge-barriers[")).count();
+        assertEquals(1, computed, "barriers measured once: " + log);
+        assertEquals(5, reused, "then reused from the calibration cache: " + log);
     }
 
     @Test

@@ -9,7 +9,6 @@ import dev.moefrontier.harness.calib.CalibrationData;
 import dev.moefrontier.harness.calib.CalibrationSpec;
 import dev.moefrontier.harness.calib.CalibrationStats;
 import dev.moefrontier.harness.calib.Calibrator;
-import dev.moefrontier.harness.calib.Statistic;
 import dev.moefrontier.harness.compress.ExpertMerge;
 import dev.moefrontier.harness.model.ForwardObserver;
 import dev.moefrontier.harness.model.ModelPatch;
@@ -21,7 +20,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,7 +49,7 @@ class MergeBarriersTest {
         }
         Files.writeString(f, sb.append("]}").toString());
         CalibrationData d = CalibrationData.load(CalibrationSpec.tokenIds(f), m.checkpoint().dir(), 64, 1 << 20);
-        return new Calibrator(null, 4096, s -> { }).collect(m, d, EnumSet.of(Statistic.ROUTING), ModelPatch.NONE);
+        return new Calibrator(null, 4096, s -> { }).collect(m, d, java.util.List.of(), ModelPatch.NONE);
     }
 
     static Path model(String type) throws IOException {

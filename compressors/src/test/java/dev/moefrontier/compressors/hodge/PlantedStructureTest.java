@@ -8,7 +8,7 @@ import dev.moefrontier.harness.calib.CalibrationData;
 import dev.moefrontier.harness.calib.CalibrationSpec;
 import dev.moefrontier.harness.calib.CalibrationStats;
 import dev.moefrontier.harness.calib.Calibrator;
-import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.calib.RoutingStatistics;
 import dev.moefrontier.harness.io.DType;
 import dev.moefrontier.harness.io.SafetensorsWriter;
 import dev.moefrontier.harness.model.ModelPatch;
@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
@@ -144,13 +143,13 @@ class PlantedStructureTest {
     void barriersShowThePlantedCycleAndHarmLivesOnIt(MergeBarriers.Mode mode) {
         try (MoeTransformer m = MoeTransformer.open(model)) {
             CalibrationData data = CalibrationData.load(CalibrationSpec.tokenIds(ids), model, V, 1 << 20);
-            CalibrationStats st = new Calibrator(null, 4096, s -> { }).collect(m, data, EnumSet.of(Statistic.OUTPUT_NORMS), ModelPatch.NONE);
+            CalibrationStats st = new Calibrator(null, 4096, s -> { }).collect(m, data, java.util.List.of(RoutingStatistics.OUTPUT_NORMS), ModelPatch.NONE);
             for (int e = 0; e < E; e++) {
                 assertEquals(16, st.layer(0).count(e), "each group routed to its own expert");
             }
             LayerBarriers lb;
             try (MergeBarriers mb = new MergeBarriers(m, st, data.windows(), mode, 4096)) {
-                lb = HodgeBarriers.compute(mb, 0, E, new BarrierSettings(mode, 0, 500, 0, 4096, 0));
+                lb = BarrierStatistic.compute(mb, 0, E, new BarrierSettings(mode, 0, 500, 0, 4096, 0));
             }
             double[][] b = lb.pairs();
             double pairMax = Math.max(b[0][1], Math.max(b[1][2], b[0][2]));

@@ -1,7 +1,6 @@
 package dev.moefrontier.harness.calib;
 
 import dev.moefrontier.harness.model.ForwardObserver;
-import dev.moefrontier.harness.model.ModelConfig;
 import dev.moefrontier.harness.model.ModelPatch;
 import dev.moefrontier.harness.model.MoeLayerEvent;
 import dev.moefrontier.harness.registry.Registry;
@@ -18,19 +17,17 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.EnumSet;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
- * One streamed calibration pass collecting every requested statistic, with an on-disk cache keyed by checkpoint
- * fingerprint + calibration spec + statistics version. A cached file is reused when it holds every requested kind;
- * otherwise the union is recomputed and the file replaced.
+ * Calibration statistics of a model: one streamed pass collecting every requested {@link CalibrationStatistic.Streamed}
+ * statistic that is not cached, then the {@link CalibrationStatistic.Computed} ones. Each statistic has its own cache
+ * file, keyed by checkpoint fingerprint + calibration data + numerics + the statistic's name, version and parameters.
  */
 public final class Calibrator {
     private final Path cacheDir;
@@ -75,110 +72,148 @@ public final class Calibrator {
         }
     }
 
-    /** Statistics of the dense model, from the cache when possible. */
-    public CalibrationStats stats(MoeTransformer model, CalibrationData data, Set<Statistic> wanted) {
-        return stats(model, data, wanted, Set.of());
+    /**
+     * Statistics of the dense model: {@code wanted}, everything they {@link CalibrationStatistic#requires() require}, and
+     * always {@link RoutingStatistics#ROUTING}; each from its cache file where possible. The streamed statistics that are
+     * missing are collected in one pass; computed ones follow, each after what it requires. Each statistic is cached in a
+     * file of its own ({@code <cache>/calibration/<key>.<name>-v<version>[-<parameters hash>].safetensors}).
+     */
+    public CalibrationStats stats(MoeTransformer model, CalibrationData data, Collection<? extends CalibrationStatistic> wanted) {
+        List<CalibrationStatistic> all = closure(wanted);
+        String key = cacheDir == null ? null : key(model.checkpoint().fingerprint(), data.spec());
+        Map<String, Map<Integer, Map<String, double[]>>> have = new LinkedHashMap<>();
+        List<CalibrationStatistic.Streamed> streamed = new ArrayList<>();
+        List<CalibrationStatistic.Computed> computed = new ArrayList<>();
+        for (CalibrationStatistic st : all) {
+            Map<Integer, Map<String, double[]>> v = cached(key, st);
+            if (v != null) {
+                have.put(st.id(), v);
+            } else if (st instanceof CalibrationStatistic.Streamed s) {
+                streamed.add(s);
+            } else if (st instanceof CalibrationStatistic.Computed c) {
+                computed.add(c);
+            } else {
+                throw new IllegalArgumentException("calibration statistic '" + st.id() + "' is neither Streamed nor Computed");
+            }
+        }
+        Map<String, String> meta = meta(model, data);
+        CalibrationStats stats = new CalibrationStats(have, meta);
+        if (!streamed.isEmpty()) {
+            StatsCollector collector = new StatsCollector(model.config(), streamed);
+            pass(model, data, collector, ModelPatch.NONE);
+            CalibrationStats fresh = collector.result(meta);
+            if (streamed.contains(RoutingStatistics.ROUTING)) {
+                coverage(fresh).forEach(log);
+            }
+            for (CalibrationStatistic.Streamed st : streamed) {
+                Map<Integer, Map<String, double[]>> v = collector.values(st);
+                store(key, st, v, meta);
+                have.put(st.id(), v);
+            }
+            stats = new CalibrationStats(have, meta);
+        }
+        while (!computed.isEmpty()) {
+            CalibrationStatistic.Computed next = null;
+            for (CalibrationStatistic.Computed c : computed) {
+                if (c.requires().stream().allMatch(stats::has)) {
+                    next = c;
+                    break;
+                }
+            }
+            if (next == null) {
+                throw new IllegalArgumentException("calibration statistics " + computed.stream().map(CalibrationStatistic::id).toList()
+                        + " require each other");
+            }
+            computed.remove(next);
+            Map<Integer, Map<String, double[]>> v = next.compute(new CalibrationStatistic.Inputs(model, data, stats, log));
+            CalibrationStats.checkFinite(next, v);
+            store(key, next, v, meta);
+            stats = stats.with(Map.of(next.id(), v));
+        }
+        return stats;
+    }
+
+    /** {@code wanted}, what it requires (transitively) and the routing statistic, once each by id, routing first. */
+    static List<CalibrationStatistic> closure(Collection<? extends CalibrationStatistic> wanted) {
+        Map<String, CalibrationStatistic> byId = new LinkedHashMap<>();
+        java.util.ArrayDeque<CalibrationStatistic> todo = new java.util.ArrayDeque<>();
+        todo.add(RoutingStatistics.ROUTING);
+        todo.addAll(wanted);
+        while (!todo.isEmpty()) {
+            CalibrationStatistic st = todo.poll();
+            CalibrationStatistic seen = byId.putIfAbsent(st.id(), st);
+            if (seen == null) {
+                Registry.checkName("calibration statistic", st);
+                todo.addAll(st.requires());
+            } else if (seen.version() != st.version() || !seen.getClass().equals(st.getClass())) {
+                throw new IllegalArgumentException("two different calibration statistics are named '" + st.id() + "' ("
+                        + Registry.origin(seen) + ", " + Registry.origin(st) + ")");
+            }
+        }
+        return List.copyOf(byId.values());
+    }
+
+    private Map<Integer, Map<String, double[]>> cached(String key, CalibrationStatistic st) {
+        if (key == null) {
+            return null;
+        }
+        Path f = file(key, st);
+        try {
+            Map<Integer, Map<String, double[]>> v = CalibrationStats.load(f, st);
+            if (v != null) {
+                CalibrationStats.checkFinite(st, v);
+                log.accept("calibration: reusing cached statistic '" + st.id() + "' " + f);
+            }
+            return v;
+        } catch (RuntimeException e) {
+            log.accept("calibration: ignoring unreadable cache " + f + " (" + e.getMessage() + ")");
+            return null;
+        }
+    }
+
+    private void store(String key, CalibrationStatistic st, Map<Integer, Map<String, double[]>> v, Map<String, String> meta) {
+        if (key == null) {
+            return;
+        }
+        Path f = file(key, st);
+        try {
+            Files.createDirectories(f.getParent());
+            CalibrationStats.save(f, st, v, meta);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write calibration cache " + f, e);
+        }
+    }
+
+    /** The cache file of a statistic: its name and version, and a hash of its parameters when it has any. */
+    Path file(String key, CalibrationStatistic st) {
+        String params = st.parameters().isEmpty() ? "" : "-" + sha256(st.parameters()).substring(0, 12);
+        return cacheDir.resolve("calibration").resolve(key + "." + st.name() + "-v" + st.version() + params + ".safetensors");
+    }
+
+    private static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
-     * Statistics of the dense model: the built-in {@code wanted} ones and the plug-in statistics {@code plugins}, from
-     * the cache where possible, otherwise in one streamed pass for everything missing. Each plug-in statistic is cached
-     * in its own file, keyed like the built-ins and by its name and version.
+     * Runs the calibration windows through the (patched) model and returns the streamed statistics {@code wanted} (and
+     * routing); never cached, since a patch is not part of the key.
      */
-    public CalibrationStats stats(MoeTransformer model, CalibrationData data, Set<Statistic> wanted, Set<CalibrationStatistic> plugins) {
-        Registry.of("calibration statistic", List.copyOf(plugins)); // names valid and unique
-        Set<Statistic> need = EnumSet.of(Statistic.ROUTING);
-        need.addAll(wanted);
-        String key = cacheDir == null ? null : key(model.checkpoint().fingerprint(), data.spec());
-        Path file = key == null ? null : cacheDir.resolve("calibration").resolve(key + ".safetensors");
-        CalibrationStats builtIn = null;
-        if (file != null && Files.exists(file)) {
-            try {
-                CalibrationStats cached = CalibrationStats.load(file);
-                cached.checkFinite();
-                if (cached.has(need)) {
-                    log.accept("calibration: reusing cached statistics " + file);
-                    builtIn = cached;
-                } else {
-                    need.addAll(cached.present()); // recompute the union, keep what the file had
-                }
-            } catch (RuntimeException e) {
-                log.accept("calibration: ignoring unreadable cache " + file + " (" + e.getMessage() + ")");
+    public CalibrationStats collect(MoeTransformer model, CalibrationData data, Collection<? extends CalibrationStatistic> wanted,
+            ModelPatch patch) {
+        List<CalibrationStatistic.Streamed> streamed = new ArrayList<>();
+        for (CalibrationStatistic st : closure(wanted)) {
+            if (!(st instanceof CalibrationStatistic.Streamed s)) {
+                throw new IllegalArgumentException("calibration statistic '" + st.id() + "' is not streamed; collect() runs one pass");
             }
+            streamed.add(s);
         }
-        Map<String, Map<Integer, Map<String, double[]>>> pluginValues = new TreeMap<>();
-        List<CalibrationStatistic> missing = new ArrayList<>();
-        for (CalibrationStatistic st : plugins) {
-            Path f = key == null ? null : pluginFile(key, st);
-            Map<Integer, Map<String, double[]>> v = null;
-            if (f != null) {
-                try {
-                    v = CalibrationStats.loadPlugin(f, st);
-                    if (v != null) {
-                        CalibrationStats.checkFinite(st, v);
-                        log.accept("calibration: reusing cached statistic '" + st.name() + "' " + f);
-                    }
-                } catch (RuntimeException e) {
-                    log.accept("calibration: ignoring unreadable cache " + f + " (" + e.getMessage() + ")");
-                    v = null;
-                }
-            }
-            if (v != null) {
-                pluginValues.put(st.name(), v);
-            } else {
-                missing.add(st);
-            }
-        }
-        if (builtIn == null || !missing.isEmpty()) {
-            StatsCollector collector = builtIn == null ? new StatsCollector(model.config(), need) : null;
-            PluginCollector extra = new PluginCollector(model.config(), missing);
-            pass(model, data, collector == null ? extra : ForwardObserver.all(collector, extra), ModelPatch.NONE);
-            if (collector != null) {
-                builtIn = result(model, data, collector);
-                save(file, builtIn::save);
-            }
-            for (CalibrationStatistic st : missing) {
-                Map<Integer, Map<String, double[]>> v = extra.values(st);
-                CalibrationStats.checkFinite(st, v);
-                pluginValues.put(st.name(), v);
-                if (key != null) {
-                    save(pluginFile(key, st), f -> CalibrationStats.savePlugin(f, st, v, meta(model, data)));
-                }
-            }
-        }
-        return pluginValues.isEmpty() ? builtIn : builtIn.withPlugins(pluginValues);
-    }
-
-    private Path pluginFile(String key, CalibrationStatistic st) {
-        return cacheDir.resolve("calibration").resolve(key + "." + st.name() + "-v" + st.version() + ".safetensors");
-    }
-
-    private interface Saver {
-        void save(Path file) throws IOException;
-    }
-
-    private static void save(Path file, Saver saver) {
-        if (file == null) {
-            return;
-        }
-        try {
-            Files.createDirectories(file.getParent());
-            saver.save(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write calibration cache " + file, e);
-        }
-    }
-
-    /** Runs the calibration windows through the (patched) model and returns the statistics; never cached. */
-    public CalibrationStats collect(MoeTransformer model, CalibrationData data, Set<Statistic> wanted, ModelPatch patch) {
-        StatsCollector collector = new StatsCollector(model.config(), wanted);
+        StatsCollector collector = new StatsCollector(model.config(), streamed);
         pass(model, data, collector, patch);
-        return result(model, data, collector);
-    }
-
-    private CalibrationStats result(MoeTransformer model, CalibrationData data, StatsCollector collector) {
         CalibrationStats stats = collector.result(meta(model, data));
-        stats.checkFinite();
         coverage(stats).forEach(log);
         return stats;
     }
@@ -208,37 +243,6 @@ public final class Calibrator {
                     p.step(b.rows());
                 }
             }
-        }
-    }
-
-    /** The accumulators of plug-in statistics, one per statistic and MoE layer. */
-    private static final class PluginCollector implements ForwardObserver {
-        private final ModelConfig cfg;
-        private final List<CalibrationStatistic> statistics;
-        private final Map<String, Map<Integer, CalibrationStatistic.Accumulator>> accumulators = new TreeMap<>();
-
-        PluginCollector(ModelConfig cfg, List<CalibrationStatistic> statistics) {
-            this.cfg = cfg;
-            this.statistics = statistics;
-        }
-
-        @Override
-        public boolean observesMoe(int layer) {
-            return !statistics.isEmpty();
-        }
-
-        @Override
-        public void onMoe(MoeLayerEvent event) {
-            for (CalibrationStatistic st : statistics) {
-                accumulators.computeIfAbsent(st.name(), n -> new TreeMap<>())
-                        .computeIfAbsent(event.layer(), l -> st.start(cfg, l)).observe(event);
-            }
-        }
-
-        Map<Integer, Map<String, double[]>> values(CalibrationStatistic st) {
-            Map<Integer, Map<String, double[]>> out = new TreeMap<>();
-            accumulators.getOrDefault(st.name(), Map.of()).forEach((l, a) -> out.put(l, Map.copyOf(a.values())));
-            return out;
         }
     }
 

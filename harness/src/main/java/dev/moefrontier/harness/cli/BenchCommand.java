@@ -436,7 +436,8 @@ final class BenchCommand implements Runnable {
     /** {@code frontier bench calibration}. */
     @Command(name = "calibration", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Calibration-pass throughput (tokens/s) on a synthetic OLMoE-shaped checkpoint.",
-                "Collects routing and output-norm statistics (REAP and friends), and with --wanda also Wanda input norms."})
+                "Collects the statistics the --compressor declares (default reap: routing and output norms; wanda adds",
+                "the input norms of every expert linear layer)."})
     static final class Calibration implements Callable<Integer> {
         @Option(names = "--layers", defaultValue = "4", description = "Default: ${DEFAULT-VALUE}.")
         int layers;
@@ -456,8 +457,9 @@ final class BenchCommand implements Runnable {
         @Option(names = "--length", defaultValue = "256", description = "Tokens per window. Default: ${DEFAULT-VALUE}.")
         int length;
 
-        @Option(names = "--wanda", description = "Also collect Wanda input norms.")
-        boolean wanda;
+        @Option(names = "--compressor", defaultValue = "reap", paramLabel = "NAME",
+                description = "Collect the statistics this compressor declares (its default options). Default: ${DEFAULT-VALUE}.")
+        String compressor;
 
         @Override
         public Integer call() throws IOException {
@@ -475,9 +477,8 @@ final class BenchCommand implements Runnable {
                     sb.append(i == 0 ? "" : ",").append(java.util.Arrays.toString(w.get(i)));
                 }
                 Files.writeString(ids, sb.append("]}").toString());
-                var stats = wanda ? java.util.EnumSet.of(dev.moefrontier.harness.calib.Statistic.OUTPUT_NORMS,
-                        dev.moefrontier.harness.calib.Statistic.WANDA_INPUTS)
-                        : java.util.EnumSet.of(dev.moefrontier.harness.calib.Statistic.OUTPUT_NORMS);
+                var comp = dev.moefrontier.harness.compress.CompressorCatalog.shared().get(compressor);
+                var stats = comp.statistics(dev.moefrontier.harness.compress.Options.parse(comp.name(), comp.options(), java.util.Map.of()));
                 try (MoeTransformer m = MoeTransformer.open(dir)) {
                     var data = dev.moefrontier.harness.calib.CalibrationData.load(
                             dev.moefrontier.harness.calib.CalibrationSpec.tokenIds(ids), m);
@@ -485,7 +486,8 @@ final class BenchCommand implements Runnable {
                     long t0 = System.nanoTime();
                     cal.collect(m, data, stats, dev.moefrontier.harness.model.ModelPatch.NONE);
                     double secs = (System.nanoTime() - t0) / 1e9;
-                    System.out.printf("calibration  %d x %d tokens, %s: %.2f s, %.0f tokens/s%n", windows, length, stats, secs,
+                    System.out.printf("calibration  %d x %d tokens, %s: %.2f s, %.0f tokens/s%n", windows, length,
+                            stats.stream().map(dev.moefrontier.harness.calib.CalibrationStatistic::id).sorted().toList(), secs,
                             windows * (double) length / secs);
                 }
             } finally {

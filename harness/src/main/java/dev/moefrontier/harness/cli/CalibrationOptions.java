@@ -4,7 +4,7 @@ import dev.moefrontier.harness.calib.CalibrationData;
 import dev.moefrontier.harness.calib.CalibrationSpec;
 import dev.moefrontier.harness.calib.CalibrationStats;
 import dev.moefrontier.harness.calib.Calibrator;
-import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.calib.CalibrationStatistic;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.io.CheckpointException;
 import dev.moefrontier.harness.model.MoeTransformer;
@@ -82,23 +82,17 @@ public final class CalibrationOptions {
         return new Calibrator(dir, batchTokens, System.err::println);
     }
 
-    /** A compression context: calibration data when given, statistics when {@code stats} is non-empty. */
-    public CompressionContext context(MoeTransformer model, Set<Statistic> stats, boolean needData) {
-        return context(model, stats, Set.of(), needData);
-    }
-
-    /** As {@link #context(MoeTransformer, Set, boolean)}, with plug-in statistics collected in the same pass. */
-    public CompressionContext context(MoeTransformer model, Set<Statistic> stats,
-            Set<dev.moefrontier.harness.calib.CalibrationStatistic> plugins, boolean needData) {
+    /** A compression context: calibration data when given (and needed), statistics when {@code stats} is non-empty. */
+    public CompressionContext context(MoeTransformer model, java.util.Collection<? extends CalibrationStatistic> stats,
+            boolean needData) {
         Calibrator cal = calibrator();
         CompressionContext.Builder b = CompressionContext.builder().setModel(model).optCalibrator(cal).optSeed(seed)
                 .optLog(System.err::println);
-        if (file != null && (needData || !stats.isEmpty() || !plugins.isEmpty())) {
+        if (file != null && (needData || !stats.isEmpty())) {
             CalibrationData data = CalibrationData.load(spec(model.config().maxPositions()), model);
             b.optData(data);
-            if (!stats.isEmpty() || !plugins.isEmpty()) {
-                CalibrationStats st = cal.stats(model, data, stats, plugins);
-                b.optStats(st);
+            if (!stats.isEmpty()) {
+                b.optStats(cal.stats(model, data, stats));
             }
         }
         return b.build();

@@ -75,7 +75,7 @@ final class CompressCommand implements Callable<Integer> {
             throw new Main.UserError(out + ": exists and is not an empty directory");
         }
         try (MoeTransformer m = runtime.open(model)) {
-            CompressionContext ctx = calibration.context(m, c.requires(opts), c.statistics(opts), needData);
+            CompressionContext ctx = calibration.context(m, c.statistics(opts), needData);
             PruningPlan plan = c.plan(ctx, ratio, opts);
             if (forced != null) {
                 plan = plan.withMode(forced);

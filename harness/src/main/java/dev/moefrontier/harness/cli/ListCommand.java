@@ -1,6 +1,6 @@
 package dev.moefrontier.harness.cli;
 
-import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.calib.CalibrationStatistic;
 import dev.moefrontier.harness.compress.Compressor;
 import dev.moefrontier.harness.compress.CompressorCatalog;
 import dev.moefrontier.harness.compress.OptionSpec;
@@ -52,9 +52,9 @@ final class ListCommand implements Callable<Integer> {
         System.out.printf("%-16s %-28s %s%n", "NAME", "CALIBRATION", "DESCRIPTION");
         for (Compressor c : catalog.registry().all()) {
             Options defaults = Options.parse(c.name(), c.options(), Map.of());
-            Set<Statistic> req = c.requires(defaults);
+            Set<CalibrationStatistic> req = c.statistics(defaults);
             String cal = req.isEmpty() ? (c.needsCalibrationData(defaults) ? "data (own passes)" : "none")
-                    : req.stream().map(s -> s.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(","));
+                    : req.stream().map(CalibrationStatistic::name).sorted().collect(Collectors.joining(","));
             System.out.printf("%-16s %-28s %s%n", c.name(), cal, c.description());
             for (OptionSpec o : c.options()) {
                 System.out.println("    --option " + o.summary());

@@ -1,7 +1,7 @@
 package dev.moefrontier.harness.cli;
 
 import com.google.gson.GsonBuilder;
-import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.calib.CalibrationStatistic;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.Compressor;
 import dev.moefrontier.harness.compress.CompressorCatalog;
@@ -71,12 +71,12 @@ final class ScoresCommand implements Callable<Integer> {
                 scorers.add(s);
             }
         }
-        Set<Statistic> stats = EnumSet.noneOf(Statistic.class);
+        Set<CalibrationStatistic> stats = new java.util.LinkedHashSet<>();
         Map<ExpertScorer, Options> opts = new LinkedHashMap<>();
         for (ExpertScorer s : scorers) {
             Options o = Options.parse(s.name(), s.options(), Map.of());
             opts.put(s, o);
-            stats.addAll(s.requires(o));
+            stats.addAll(s.statistics(o));
         }
         calibration.validate(!stats.isEmpty());
         StringBuilder csv = new StringBuilder(ScoreTable.HEADER);

@@ -1,7 +1,6 @@
 package dev.moefrontier.harness.compress;
 
 import dev.moefrontier.harness.calib.CalibrationStatistic;
-import dev.moefrontier.harness.calib.Statistic;
 import dev.moefrontier.harness.model.ModelConfig;
 import dev.moefrontier.harness.registry.Named;
 import java.util.List;
@@ -27,12 +26,6 @@ public interface Compressor extends Named {
         return List.of();
     }
 
-    /**
-     * Calibration statistics needed; an empty set means calibration-free (no calibration pass at all). ROUTING is
-     * always collected when a pass runs.
-     */
-    Set<Statistic> requires(Options options);
-
     /** What a compressor removes (methods.md §1, §4.11): whole experts, single weights, or experts then weights. */
     enum Level {
         EXPERT, WEIGHT, HYBRID
@@ -49,17 +42,16 @@ public interface Compressor extends Named {
     }
 
     /**
-     * Plug-in calibration statistics this compressor reads ({@link CalibrationStatistic}), collected in the same pass
-     * as the built-in ones and cached each under its own name and version; read them with {@code
-     * ctx.stats().values(statistic, layer)}. None by default.
+     * The calibration statistics this compressor reads ({@link CalibrationStatistic}: the built-in {@link
+     * dev.moefrontier.harness.calib.RoutingStatistics} or any plug-in's), collected in one pass before planning and
+     * cached each under its own name, version and parameters; an empty set means calibration-free (no pass at all).
+     * Read them with {@code ctx.stats().layer(l)} (routing) or {@code ctx.stats().values(statistic, layer)}.
      */
-    default Set<CalibrationStatistic> statistics(Options options) {
-        return Set.of();
-    }
+    Set<CalibrationStatistic> statistics(Options options);
 
     /** Whether the compressor runs forward passes of its own over the calibration windows (e.g. sequential Wanda). */
     default boolean needsCalibrationData(Options options) {
-        return !requires(options).isEmpty() || !statistics(options).isEmpty();
+        return !statistics(options).isEmpty();
     }
 
     /**

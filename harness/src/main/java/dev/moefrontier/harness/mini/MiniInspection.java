@@ -273,7 +273,7 @@ public final class MiniInspection {
         CalibrationData data = CalibrationData.load(new CalibrationSpec(calibration, 64, m.config().maxPositions(), 0), m);
         Calibrator cal = new Calibrator(cache, 8192, s -> { });
         CompressionContext ctx = CompressionContext.builder().setModel(m).optCalibrator(cal).optData(data)
-                .optStats(cal.stats(m, data, c.requires(o))).build();
+                .optStats(cal.stats(m, data, c.statistics(o))).build();
         PruningPlan plan = c.plan(ctx, PRUNE_RATIO, o);
         try (AppliedPlan applied = new AppliedPlan(m, plan);
                 EvalContext ectx = EvalContext.builder().setModel(m).optPatch(applied, m.checkpoint().fingerprint() + ":frequency:0.66")

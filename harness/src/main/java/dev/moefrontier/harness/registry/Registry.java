@@ -51,10 +51,7 @@ public final class Registry<T extends Named> {
         Map<String, T> map = new TreeMap<>();
         for (T t : items) {
             String n = t.name();
-            if (n == null || !NAME.matcher(n).matches()) {
-                throw new IllegalStateException(kind + " " + t.getClass().getName() + " has an invalid name '" + n
-                        + "' (lower-case letters, digits and + . _ -)");
-            }
+            checkName(kind, t);
             T prev = map.putIfAbsent(n, t);
             if (prev != null) {
                 throw new IllegalStateException(kind + " name '" + n + "' is registered twice: "
@@ -62,6 +59,15 @@ public final class Registry<T extends Named> {
             }
         }
         return new Registry<>(kind, map);
+    }
+
+    /** Refuses a plug-in whose name is not lower-case letters, digits and + . _ - (it names files and CSV rows). */
+    public static void checkName(String kind, Named plugin) {
+        String n = plugin.name();
+        if (n == null || !NAME.matcher(n).matches()) {
+            throw new IllegalStateException(kind + " " + plugin.getClass().getName() + " has an invalid name '" + n
+                    + "' (lower-case letters, digits and + . _ -)");
+        }
     }
 
     public String kind() {

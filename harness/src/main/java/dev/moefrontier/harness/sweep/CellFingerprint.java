@@ -57,7 +57,7 @@ public final class CellFingerprint {
             Options o = Options.parse(comp.name(), comp.options(), cell.options());
             sb.append("compressor=").append(comp.name()).append(";version=").append(comp.version()).append(";options=")
                     .append(o.canonical()).append(";ratio=").append(cell.ratio()).append(";statistics=")
-                    .append(comp.statistics(o).stream().map(st -> st.name() + "@" + st.version()).sorted().toList()).append('\n');
+                    .append(comp.statistics(o).stream().map(st -> st.id() + "@" + st.version()).sorted().toList()).append('\n');
         }
         return HexFormat.of().formatHex(sha256(sb.toString())).substring(0, 24);
     }

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import dev.moefrontier.harness.calib.CalibrationStatistic;
 
 /**
  * Extra per-backbone outputs of a sweep computed while the model is loaded (e.g. the Hodge-mass balance of every
@@ -16,6 +18,11 @@ import java.util.Map;
 public interface GroupAnalyzer {
     /** Short name for logs. */
     String name();
+
+    /** Calibration statistics the analyzer reads (collected with the compressors' in the group's one pass). */
+    default Set<CalibrationStatistic> statistics() {
+        return Set.of();
+    }
 
     /**
      * Writes files into {@code dir} for one backbone.

@@ -5,7 +5,7 @@ import com.google.gson.JsonParser;
 import dev.moefrontier.harness.calib.CalibrationData;
 import dev.moefrontier.harness.calib.CalibrationSpec;
 import dev.moefrontier.harness.calib.Calibrator;
-import dev.moefrontier.harness.calib.Statistic;
+import dev.moefrontier.harness.calib.CalibrationStatistic;
 import dev.moefrontier.harness.compress.Accounting;
 import dev.moefrontier.harness.compress.AppliedPlan;
 import dev.moefrontier.harness.compress.Budget;
@@ -196,23 +196,21 @@ public final class GroupRunner {
 
     /** Calibration windows and the union of the statistics the group's compressors need. */
     private CompressionContext context(MoeTransformer m, CellGroup g, CompressorCatalog catalog) {
-        Set<Statistic> stats = EnumSet.noneOf(Statistic.class);
-        Map<String, dev.moefrontier.harness.calib.CalibrationStatistic> plugins = new java.util.TreeMap<>();
+        Set<CalibrationStatistic> stats = new java.util.LinkedHashSet<>();
         boolean needData = false;
         for (Cell c : g.cells()) {
             if (!c.isDense()) {
                 Compressor comp = catalog.get(c.compressor());
                 Options o = Options.parse(comp.name(), comp.options(), c.options());
-                stats.addAll(comp.requires(o));
-                comp.statistics(o).forEach(st -> plugins.put(st.name(), st));
+                stats.addAll(comp.statistics(o));
                 needData |= comp.needsCalibrationData(o);
             }
         }
-        stats.add(Statistic.OUTPUT_NORMS); // the analyzers (Hodge balance) read them
+        analyzers().forEach(a -> stats.addAll(a.statistics()));
         Calibrator cal = new Calibrator(cacheDir, 8192, log);
         SweepSpec.Calibration cs = spec.calibration();
         CalibrationData data = CalibrationData.load(new CalibrationSpec(cs.file(), cs.count(), cs.length(), cs.seed()), m);
-        return CompressionContext.builder().setModel(m).optCalibrator(cal).optData(data).optStats(cal.stats(m, data, stats, Set.copyOf(plugins.values())))
+        return CompressionContext.builder().setModel(m).optCalibrator(cal).optData(data).optStats(cal.stats(m, data, stats))
                 .optSeed(spec.seed()).optLog(log).build();
     }
 
@@ -330,7 +328,7 @@ public final class GroupRunner {
     private void analyse(CellGroup g, CompressionContext ctx, Map<Cell, PruningPlan> plans, String groupKey) throws IOException {
         Path dir = run.analysisDir(g.backbone().name());
         Files.createDirectories(dir);
-        for (GroupAnalyzer a : ServiceLoader.load(GroupAnalyzer.class, Thread.currentThread().getContextClassLoader())) {
+        for (GroupAnalyzer a : analyzers()) {
             try {
                 a.analyze(g.backbone().name(), ctx, plans, dir);
             } catch (IOException | RuntimeException e) {
@@ -338,6 +336,13 @@ public final class GroupRunner {
             }
         }
         write(dir.resolve(".done"), groupKey);
+    }
+
+    /** The registered analyzers, in discovery order. */
+    private static List<GroupAnalyzer> analyzers() {
+        List<GroupAnalyzer> out = new ArrayList<>();
+        ServiceLoader.load(GroupAnalyzer.class, Thread.currentThread().getContextClassLoader()).forEach(out::add);
+        return out;
     }
 
     private static String sha256(String s) {

@@ -11,7 +11,6 @@ import dev.moefrontier.harness.calib.CalibrationSpec;
 import dev.moefrontier.harness.calib.CalibrationStats;
 import dev.moefrontier.harness.calib.Calibrator;
 import dev.moefrontier.harness.calib.LayerStats;
-import dev.moefrontier.harness.calib.Statistic;
 import dev.moefrontier.harness.eval.EvalContext;
 import dev.moefrontier.harness.model.ForwardDump;
 import dev.moefrontier.harness.model.ModelPatch;
@@ -31,7 +30,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -194,7 +192,7 @@ class DataIntegrityTest {
                 assertTrue(logits.getMessage().contains("logits of sequence 0"), logits.getMessage());
                 CalibrationData d = CalibrationData.load(CalibrationSpec.tokenIds(ids("nan-ids.json", 2, 8)), m);
                 NonFiniteException stats = assertThrows(NonFiniteException.class,
-                        () -> new Calibrator(null, 4096, s -> { }).collect(m, d, EnumSet.of(Statistic.ROUTING), ModelPatch.NONE));
+                        () -> new Calibrator(null, 4096, s -> { }).collect(m, d, List.of(), ModelPatch.NONE));
                 assertTrue(stats.getMessage().contains("MoE layer 1"), stats.getMessage());
             }
         }
@@ -296,7 +294,7 @@ class DataIntegrityTest {
     private static long routed(Path dir, Path data, Calibrator cal) {
         try (MoeTransformer m = MoeTransformer.open(dir)) {
             CalibrationData d = CalibrationData.load(CalibrationSpec.tokenIds(data), m);
-            CalibrationStats s = cal.stats(m, d, EnumSet.of(Statistic.ROUTING));
+            CalibrationStats s = cal.stats(m, d, List.of());
             LayerStats l = s.layer(s.layers().iterator().next());
             long n = 0;
             for (int e = 0; e < l.experts(); e++) {
