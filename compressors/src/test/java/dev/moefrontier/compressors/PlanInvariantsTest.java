@@ -14,6 +14,7 @@ import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.Compressor;
 import dev.moefrontier.harness.compress.LayerPlan;
 import dev.moefrontier.harness.compress.Options;
+import dev.moefrontier.harness.compress.ExportedCheckpoint;
 import dev.moefrontier.harness.compress.PlanExporter;
 import dev.moefrontier.harness.compress.PruningPlan;
 import dev.moefrontier.harness.io.DType;
@@ -290,10 +291,10 @@ class PlanInvariantsTest {
                 PlanExporter.export(m, ap, out, Map.of("test", spec));
             }
         }
-        assertTrue(Files.exists(out.resolve(PlanExporter.PLAN_FILE)));
+        assertTrue(Files.exists(out.resolve(ExportedCheckpoint.PLAN_FILE)));
         try (MoeTransformer reloaded = MoeTransformer.open(out)) {
             assertEquals(plan.layers().get(0).kept().length, reloaded.config().moe().numExperts(), "config updated");
-            float[] back = logits(reloaded, PlanExporter.patchFor(reloaded));
+            float[] back = logits(reloaded, ExportedCheckpoint.patchFor(reloaded));
             assertTrue(maxDiff(inMemory, back) < 1e-5, spec + ": export differs by " + maxDiff(inMemory, back));
             if (plan.mode() == PruningPlan.Mode.REDIRECT) {
                 // Without the sidecar router, Hugging Face loaders see the drop form: different outputs.

@@ -4,7 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.moefrontier.harness.calib.Calibrator;
 import dev.moefrontier.harness.compress.Options;
-import dev.moefrontier.harness.compress.PlanExporter;
+import dev.moefrontier.harness.compress.ExportedCheckpoint;
 import dev.moefrontier.harness.eval.EvalContext;
 import dev.moefrontier.harness.eval.Evaluation;
 import dev.moefrontier.harness.eval.Evaluator;
@@ -102,7 +102,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         List<Evaluation> results = new ArrayList<>();
         try (MoeTransformer m = runtime.open(model)) {
-            ModelPatch patch = PlanExporter.patchFor(m);
+            ModelPatch patch = ExportedCheckpoint.patchFor(m);
             String key = m.checkpoint().fingerprint();
             Path dir = cache != null ? cache : Calibrator.defaultCacheDir();
             try (ResponseCache rc = noCache ? null : new ResponseCache(dir.resolve("responses").resolve(key + ".tsv"));

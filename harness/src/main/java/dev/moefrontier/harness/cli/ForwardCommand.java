@@ -1,6 +1,6 @@
 package dev.moefrontier.harness.cli;
 
-import dev.moefrontier.harness.compress.PlanExporter;
+import dev.moefrontier.harness.compress.ExportedCheckpoint;
 import dev.moefrontier.harness.model.ForwardDump;
 import dev.moefrontier.harness.model.InputsFile;
 import dev.moefrontier.harness.model.ModelPatch;
@@ -47,9 +47,9 @@ final class ForwardCommand implements Callable<Integer> {
         try (MoeTransformer m = runtime.open(model)) {
             InputsFile.checkVocabulary(inputs, seqs, m.config().vocabSize());
             InputsFile.checkContext(inputs, seqs, m.config().maxPositions());
-            ModelPatch patch = PlanExporter.patchFor(m); // redirect semantics of an exported redirect plan
+            ModelPatch patch = ExportedCheckpoint.patchFor(m); // redirect semantics of an exported redirect plan
             if (patch != ModelPatch.NONE) {
-                System.err.println("note: applying the redirect plan of " + model.resolve(PlanExporter.PLAN_FILE));
+                System.err.println("note: applying the redirect plan of " + model.resolve(ExportedCheckpoint.PLAN_FILE));
             }
             Map<String, ForwardDump.Tensor> dump = ForwardDump.run(m, seqs, patch);
             Map<String, String> meta = new LinkedHashMap<>(Provenance.withNumerics());

@@ -1,13 +1,10 @@
 package dev.moefrontier.harness.compress;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.moefrontier.harness.io.Checkpoint;
 import dev.moefrontier.harness.io.CheckpointWriter;
-import dev.moefrontier.harness.io.DType;
 import dev.moefrontier.harness.io.SafetensorsWriter;
 import dev.moefrontier.harness.io.TensorInfo;
 import dev.moefrontier.harness.model.Family;
@@ -26,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -34,12 +30,12 @@ import java.util.stream.Stream;
  * Writes a compressed checkpoint: a standard Hugging Face directory (pruned experts and their router rows removed,
  * survivors renumbered in ascending order, merged / masked weights written in the source dtype, the expert count in
  * config.json updated) plus {@code pruning_plan.json}. Unchanged tensors are copied byte for byte. For redirect plans
- * the original routers go to {@code redirect_router.safetensors}; {@link #patchFor} restores redirect semantics when
- * the export is read back (Hugging Face loaders see the drop form). The directory appears only when complete.
+ * the original routers go to {@code redirect_router.safetensors}; {@link ExportedCheckpoint#patchFor} restores redirect
+ * semantics when the export is read back (Hugging Face loaders see the drop form). The directory appears only when complete.
  */
 public final class PlanExporter {
-    public static final String PLAN_FILE = "pruning_plan.json";
-    public static final String REDIRECT_ROUTERS = "redirect_router.safetensors";
+    public static final String PLAN_FILE = ExportedCheckpoint.PLAN_FILE;
+    public static final String REDIRECT_ROUTERS = ExportedCheckpoint.REDIRECT_ROUTERS;
     private static final long SHARD_BYTES = 5_000_000_000L;
 
     private PlanExporter() {}
@@ -299,43 +295,5 @@ public final class PlanExporter {
                 SafetensorsWriter.writeAll(out, b.flip());
             }
         }
-    }
-
-    /**
-     * The patch that restores redirect semantics on a model loaded from an export directory, or {@link
-     * dev.moefrontier.harness.model.ModelPatch#NONE} when the export is a drop plan (or no plan is present).
-     */
-    public static dev.moefrontier.harness.model.ModelPatch patchFor(MoeTransformer model) throws IOException {
-        Path dir = model.checkpoint().dir();
-        Path planFile = dir.resolve(PLAN_FILE);
-        Path routerFile = dir.resolve(REDIRECT_ROUTERS);
-        if (!Files.exists(planFile) || !Files.exists(routerFile)) {
-            return dev.moefrontier.harness.model.ModelPatch.NONE;
-        }
-        PruningPlan plan = PruningPlan.fromJson(com.google.gson.JsonParser.parseString(Files.readString(planFile)).getAsJsonObject());
-        if (plan.mode() != PruningPlan.Mode.REDIRECT) {
-            return dev.moefrontier.harness.model.ModelPatch.NONE;
-        }
-        NDManager m = model.manager().newSubManager();
-        Map<Integer, MoeOverride> overrides = new LinkedHashMap<>();
-        try (dev.moefrontier.harness.io.SafetensorsFile f = dev.moefrontier.harness.io.SafetensorsFile.open(routerFile)) {
-            for (LayerPlan lp : plan.layers()) {
-                TensorInfo t = f.tensors().get("layers." + lp.layer() + ".router");
-                if (t == null) {
-                    throw dev.moefrontier.harness.io.CheckpointException.of(routerFile, "layers." + lp.layer() + ".router", "missing");
-                }
-                NDArray router = m.create(f.readFloats(t), new ai.djl.ndarray.types.Shape(t.shape())).transpose(); // [H, E0]
-                int[] newIndex = new int[lp.numExperts()];
-                for (int j = 0; j < lp.kept().length; j++) {
-                    newIndex[lp.kept()[j]] = j;
-                }
-                int[] redirect = new int[lp.numExperts()];
-                for (int e = 0; e < redirect.length; e++) {
-                    redirect[e] = newIndex[lp.redirect()[e]];
-                }
-                overrides.put(lp.layer(), new MoeOverride(null, redirect, null, null, null, null, router));
-            }
-        }
-        return (layer, weights) -> overrides.get(layer);
     }
 }

@@ -19,7 +19,7 @@ public final class ModelGraph {
     private final GatedDeltaNet.Mode deltaMode;
     private final int deltaChunk;
     private final boolean differentiable;
-    private final SparseMoeBlock.Dispatch dispatch;
+    private final MoeDispatch dispatch;
     private NDArray mask; // [capacity, capacity], grown by doubling
 
     ModelGraph(ModelConfig config, NDManager manager, GatedDeltaNet.Mode deltaMode, int deltaChunk, boolean differentiable) {
@@ -30,7 +30,7 @@ public final class ModelGraph {
         this.deltaMode = deltaMode;
         this.deltaChunk = deltaChunk;
         this.differentiable = differentiable;
-        this.dispatch = differentiable ? SparseMoeBlock.Dispatch.PADDED : SparseMoeBlock.Dispatch.configured();
+        this.dispatch = differentiable ? MoeDispatch.PADDED : MoeDispatch.configured();
     }
 
     /** The graph for training: every op visible to autograd (tables live on {@code manager}). */

@@ -19,45 +19,12 @@ final class SparseMoeBlock {
     private SparseMoeBlock() {}
 
     /**
-     * How routed experts run: one product per expert over its tokens (grouped), or all experts in one batched product
-     * over token groups padded to the largest load (padded; what training needs, and faster for many small experts).
-     * AUTO picks per call by a CPU cost model: padded when its wasted multiply-adds cost less than the per-expert op
-     * overhead it saves (constants measured on this project's 2-core machine; override with the system property
-     * {@code frontier.moe.dispatch=grouped|padded}).
-     */
-    enum Dispatch {
-        AUTO, GROUPED, PADDED;
-
-        private static final double FLOPS = 3e10; // effective small-matmul throughput
-        private static final double EXPERT_OVERHEAD = 1.2e-4; // seconds of op overhead per expert with tokens
-        private static final double COPY_BYTES_PER_SECOND = 1e10;
-
-        static Dispatch configured() {
-            String v = System.getProperty("frontier.moe.dispatch", "auto");
-            return switch (v.toLowerCase(java.util.Locale.ROOT)) {
-                case "grouped" -> GROUPED;
-                case "padded" -> PADDED;
-                default -> AUTO;
-            };
-        }
-
-        boolean padded(int experts, int cap, int assignments, int active, long hidden, long inter, boolean restack) {
-            if (this != AUTO) {
-                return this == PADDED;
-            }
-            double waste = ((double) experts * cap - assignments) * 6.0 * hidden * inter / FLOPS;
-            double stack = restack ? experts * 3.0 * hidden * inter * 4 / COPY_BYTES_PER_SECOND : 0;
-            return waste + stack < active * EXPERT_OVERHEAD;
-        }
-    }
-
-    /**
      * @param x normalized hidden state of the real tokens [N, H]
      * @param ov compression override for this layer, or null
      * @return block output [N, H]
      */
     static NDArray forward(NDArray x, LayerWeights.Moe w, MoeOverride ov, ModelConfig.MoeSpec spec, int layer,
-            TokenBatch batch, ForwardObserver observer, NDManager scope, Dispatch dispatch) {
+            TokenBatch batch, ForwardObserver observer, NDManager scope, MoeDispatch dispatch) {
         int n = (int) x.getShape().get(0);
         int k = spec.topK();
         int e = w.numExperts();
@@ -153,7 +120,7 @@ final class SparseMoeBlock {
                 gus = NDArrays.stack(g);
                 dns = NDArrays.stack(d);
             }
-            outs.add(padded(x, gus, dns, counts, offsets, sortedRow, cap, scope)); // [M, H]
+            outs.add(MoeDispatch.padded(x, gus, dns, counts, offsets, sortedRow, cap, scope)); // [M, H]
         } else {
             NDArray xs = x.get(scope, new NDIndex("{}", scope.create(sortedRow))); // [M, H]
             for (int ex = 0; ex < e; ex++) {
@@ -182,199 +149,8 @@ final class SparseMoeBlock {
         }
 
         if (observer.observesMoe(layer)) {
-            observer.onMoe(new Event(layer, batch, x, logits, topI, topW, idx, offsets, sortedFlat, ys, w, ov, k, scope));
+            observer.onMoe(new MoeBlockEvent(layer, batch, x, logits, topI, topW, idx, offsets, sortedFlat, ys, w, ov, k, scope));
         }
         return out;
-    }
-
-    /**
-     * Every expert at once on stacked weights: token rows are gathered into [E, C, H] (C = the largest expert load,
-     * shorter groups padded with a zero row), run through two batched products, and read back in sorted order
-     * [M, H]. One op per projection instead of one per expert, so its backward pass stays cheap (training).
-     */
-    private static NDArray padded(NDArray x, NDArray gateUpStack, NDArray downStack, int[] counts, int[] offsets, long[] sortedRow,
-            int capacity, NDManager scope) {
-        int e = counts.length;
-        int n = (int) x.getShape().get(0);
-        long h = x.getShape().get(1);
-        int cap = Math.max(1, capacity);
-        long[] source = new long[e * cap]; // padded slot -> token row (n = the zero row)
-        long[] back = new long[sortedRow.length]; // sorted position -> padded slot
-        Arrays.fill(source, n);
-        for (int ex = 0; ex < e; ex++) {
-            for (int i = 0; i < counts[ex]; i++) {
-                source[ex * cap + i] = sortedRow[offsets[ex] + i];
-                back[offsets[ex] + i] = (long) ex * cap + i;
-            }
-        }
-        NDArray xz = x.concat(scope.zeros(new Shape(1, h)), 0); // [N + 1, H]
-        NDArray xp = xz.get(scope, new NDIndex("{}", scope.create(source))).reshape(e, cap, h); // [E, C, H]
-        NDArray gu = xp.matMul(gateUpStack); // [E, C, 2I]
-        long inter = gu.getShape().getLastDimension() / 2;
-        NDArray act = Ops.silu(gu.get(new NDIndex("..., :{}", inter))).mul(gu.get(new NDIndex("..., {}:", inter)));
-        NDArray yp = act.matMul(downStack).reshape((long) e * cap, h); // [E*C, H]
-        return yp.get(scope, new NDIndex("{}", scope.create(back))); // [M, H]
-    }
-
-    /** The observer's view; arrays live in the layer scope. */
-    private static final class Event implements MoeLayerEvent {
-        private final int layer;
-        private final TokenBatch batch;
-        private final NDArray x;
-        private final NDArray logits;
-        private final NDArray topI;
-        private final NDArray topW;
-        private final long[] idx;
-        private final int[] offsets;
-        private final int[] sortedFlat;
-        private final NDArray ys;
-        private final LayerWeights.Moe w;
-        private final MoeOverride ov;
-        private final int k;
-        private final NDManager scope;
-        private float[] weightArray;
-
-        Event(int layer, TokenBatch batch, NDArray x, NDArray logits, NDArray topI, NDArray topW, long[] idx,
-                int[] offsets, int[] sortedFlat, NDArray ys, LayerWeights.Moe w, MoeOverride ov, int k, NDManager scope) {
-            this.layer = layer;
-            this.batch = batch;
-            this.x = x;
-            this.logits = logits;
-            this.topI = topI;
-            this.topW = topW;
-            this.idx = idx;
-            this.offsets = offsets;
-            this.sortedFlat = sortedFlat;
-            this.ys = ys;
-            this.w = w;
-            this.ov = ov;
-            this.k = k;
-            this.scope = scope;
-        }
-
-        @Override
-        public int layer() {
-            return layer;
-        }
-
-        @Override
-        public TokenBatch batch() {
-            return batch;
-        }
-
-        @Override
-        public NDArray input() {
-            return x;
-        }
-
-        @Override
-        public NDArray routerLogits() {
-            return logits;
-        }
-
-        @Override
-        public NDArray topkIndices() {
-            return topI;
-        }
-
-        @Override
-        public NDArray topkWeights() {
-            return topW;
-        }
-
-        @Override
-        public long[] topkIndexArray() {
-            return idx;
-        }
-
-        @Override
-        public synchronized float[] topkWeightArray() {
-            if (weightArray == null) {
-                weightArray = topW.toType(DataType.FLOAT32, false).toFloatArray();
-            }
-            return weightArray;
-        }
-
-        @Override
-        public Assignments assignments() {
-            return new Assignments(offsets, sortedFlat, k);
-        }
-
-        @Override
-        public float[] routedOutputNorms() {
-            int m = sortedFlat.length;
-            if (m == 0) {
-                return new float[0];
-            }
-            NDArray rows = ys.getShape().get(0) == m ? ys : ys.get(new NDIndex(":{}", m)); // without the zero row
-            return rows.norm(new int[] {1}).toType(DataType.FLOAT32, false).toFloatArray();
-        }
-
-        @Override
-        public int[] routedRows(int expert) {
-            int[] rows = new int[offsets[expert + 1] - offsets[expert]];
-            for (int i = 0; i < rows.length; i++) {
-                rows[i] = sortedFlat[offsets[expert] + i] / k;
-            }
-            return rows;
-        }
-
-        @Override
-        public int[] routedSlots(int expert) {
-            int[] slots = new int[offsets[expert + 1] - offsets[expert]];
-            for (int i = 0; i < slots.length; i++) {
-                slots[i] = sortedFlat[offsets[expert] + i] % k;
-            }
-            return slots;
-        }
-
-        @Override
-        public NDArray routedOutputs(int expert) {
-            int from = offsets[expert];
-            int to = offsets[expert + 1];
-            if (from == to) {
-                return scope.zeros(new Shape(0, x.getShape().get(1)));
-            }
-            // ys holds only experts with tokens, in expert order: its rows line up with the offsets.
-            return ys.get(new NDIndex("{}:{}", from, to));
-        }
-
-        @Override
-        public NDArray expertOutput(int expert) {
-            return Ops.swiglu(x, gateUpT(expert), downT(expert));
-        }
-
-        @Override
-        public LayerWeights.Moe weights() {
-            return w;
-        }
-
-        @Override
-        public NDArray gateUpT(int expert) {
-            return ov == null ? w.gateUpT().get(expert) : ov.gateUp(w, expert);
-        }
-
-        @Override
-        public NDArray gateUpStack() {
-            if (ov == null || (ov.gateUpT() == null && ov.downT() == null)) {
-                return w.gateUpStack();
-            }
-            return ov.gateUpStack();
-        }
-
-        @Override
-        public NDArray downT(int expert) {
-            return ov == null ? w.downT().get(expert) : ov.down(w, expert);
-        }
-
-        @Override
-        public int numExperts() {
-            return w.numExperts();
-        }
-
-        @Override
-        public int topK() {
-            return k;
-        }
     }
 }

@@ -30,8 +30,8 @@ class StreamingMemoryTest {
                 .vocab(512).seed(4).write(dir);
         int heapMb = 64;
         assertTrue(bytes > 3L * heapMb * 1_000_000, "checkpoint several times the heap: " + bytes);
-        JsonObject stream = BenchCommand.probe(dir, "stream", heapMb);
-        JsonObject resident = BenchCommand.probe(dir, "resident", heapMb);
+        JsonObject stream = BenchStreamProbe.probe(dir, "stream", heapMb);
+        JsonObject resident = BenchStreamProbe.probe(dir, "resident", heapMb);
         long streamGrowth = stream.get("peak_rss").getAsLong() - stream.get("rss_before_model").getAsLong();
         long residentGrowth = resident.get("peak_rss").getAsLong() - resident.get("rss_before_model").getAsLong();
         System.out.printf("checkpoint %s (%d layers), heap %d MB: stream +%s, resident +%s%n", Memory.human(bytes), layers,
