@@ -23,7 +23,9 @@ import picocli.CommandLine.Option;
             "Each sequence of an inputs.json runs on its own; written as F32 safetensors:",
             "  logits.{s} [T,V]; per MoE layer L: router_logits.{s}.{L} [T,E], topk_idx.{s}.{L} [T,k] (float-coded),",
             "  topk_weight.{s}.{L} [T,k], moe_input.{s}.{L} [T,H] - the names of the conformance fixtures.",
-            "The checkpoint is validated first; on any error nothing is written."
+            "The checkpoint is validated first; on any error nothing is written.",
+            "--digests also prints a SHA-256 prefix of every tensor's float32 bits, in forward order (sequence, then layer):",
+            "the same command on two machines shows the first tensor where their arithmetic parts."
         })
 final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Checkpoint directory (config.json + safetensors).")
@@ -34,6 +36,9 @@ final class ForwardCommand implements Callable<Integer> {
 
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output .safetensors file.")
     Path out;
+
+    @Option(names = "--digests", description = "Print a digest of every tensor (to compare machines bit for bit).")
+    boolean digests;
 
     @Mixin
     RuntimeOptions runtime;
@@ -59,7 +64,36 @@ final class ForwardCommand implements Callable<Integer> {
             meta.put("inputs", inputs.toAbsolutePath().toString());
             ForwardDump.write(dump, out, meta);
             System.out.printf("wrote %d tensors for %d sequence(s) to %s%n", dump.size(), seqs.size(), out);
+            if (digests) {
+                List<String> names = new java.util.ArrayList<>(dump.keySet());
+                names.sort(java.util.Comparator.comparingInt((String n) -> part(n, 1)).thenComparingInt(n -> n.startsWith("logits") ? 1 : 0)
+                        .thenComparingInt(n -> part(n, 2)).thenComparing(n -> n));
+                for (String n : names) {
+                    System.out.printf("%-24s %s%n", n, digest(dump.get(n).data()));
+                }
+            }
         }
         return 0;
+    }
+
+    /** The sequence (i = 1) or layer (i = 2) number in a dump name ({@code router_logits.S.L}); -1 when absent. */
+    private static int part(String name, int i) {
+        String[] p = name.split("\\.");
+        return p.length > i ? Integer.parseInt(p[i]) : -1;
+    }
+
+    /** The first 16 hex digits of the SHA-256 of the float32 bits (little-endian). */
+    static String digest(float[] data) {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * data.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (float f : data) {
+                b.putFloat(f);
+            }
+            md.update(b.array());
+            return java.util.HexFormat.of().formatHex(md.digest()).substring(0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -161,6 +161,34 @@ public record PlanRecord(String backbone, String compressor, String options, Str
         return out;
     }
 
+    /**
+     * The largest reference margin among the layers where {@code run} decided differently, or null when a changed layer
+     * has no recorded margin, a layer is missing on either side or the mode changed (nothing says it was a near-tie).
+     */
+    public Double largestChangedMargin(PlanRecord run) {
+        if (!mode.equals(run.mode) || layers.size() != run.layers.size()) {
+            return null;
+        }
+        Map<Integer, Layer> theirs = new LinkedHashMap<>();
+        run.layers.forEach(l -> theirs.put(l.layer, l));
+        double largest = 0;
+        for (Layer a : layers) {
+            Layer b = theirs.get(a.layer);
+            if (b == null) {
+                return null;
+            }
+            boolean same = set(a.kept).equals(set(b.kept)) && a.redirect.equals(b.redirect) && sameGroups(a.merges, b.merges)
+                    && java.util.Objects.equals(a.masks, b.masks);
+            if (!same) {
+                if (a.margin == null) {
+                    return null;
+                }
+                largest = Math.max(largest, a.margin);
+            }
+        }
+        return largest;
+    }
+
     private static String margin(Double m) {
         if (m == null) {
             return "not recorded";

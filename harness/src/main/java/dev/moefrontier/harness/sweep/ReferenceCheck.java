@@ -27,7 +27,9 @@ import java.util.stream.Stream;
  * Reference rows missing from the run fail; rows only in the run are listed, not failed. Plan changes fail under
  * {@link PlanPolicy#FAIL} (the default for references made in the reproducible numerics mode) and are warnings under
  * {@link PlanPolicy#WARN}. When both sides recorded their numeric environment and they differ, the report starts with
- * the differences.
+ * the differences. On a CPU other than the reference's (vendor or model), a changed plan whose every changed layer had
+ * a reference decision margin below {@code plan_margin} (tolerances.json; 0 when absent) is a {@code PLAN NEAR-TIE}
+ * warning: floating-point noise between CPUs can flip such a decision (methods.md §10); its values are not compared.
  */
 public final class ReferenceCheck {
     /** What a changed plan means for the verdict. */
@@ -105,6 +107,7 @@ public final class ReferenceCheck {
             tol.getAsJsonObject("metrics").entrySet().forEach(e -> bands.put(e.getKey(), band(e.getValue().getAsJsonObject())));
         }
         double compressionAbs = tol.has("compression_abs") ? tol.get("compression_abs").getAsDouble() : 1e-6;
+        double planMargin = tol.has("plan_margin") ? tol.get("plan_margin").getAsDouble() : 0;
 
         JsonObject refEnv = Files.isRegularFile(referenceDir.resolve("environment.json")) ? json(referenceDir.resolve("environment.json")) : null;
         JsonObject runEnv = runEnvironment(runDir);
@@ -116,6 +119,7 @@ public final class ReferenceCheck {
             b.remove("overridden");
             envDiff = NumericEnvironment.differences(a, b);
         }
+        boolean otherCpu = refEnv != null && runEnv != null && !(same(refEnv, runEnv, "cpu_vendor") && same(refEnv, runEnv, "cpu_model"));
         PlanPolicy effective = policy != PlanPolicy.AUTO ? policy
                 : refEnv != null && refEnv.has("mode") && refEnv.get("mode").getAsString().equals("reproducible") ? PlanPolicy.FAIL : PlanPolicy.WARN;
 
@@ -138,8 +142,14 @@ public final class ReferenceCheck {
                     plansCompared++;
                     if (!got.fingerprint().equals(e.getValue().fingerprint())) {
                         changedCells.add(e.getKey());
-                        out.add(new Finding(e.getKey(), "plan changed", Double.NaN, Double.NaN, null,
-                                String.join("; ", e.getValue().differences(got)), effective == PlanPolicy.FAIL));
+                        // methods.md §10: on another CPU, a decision the reference took at a near-tie may go the other way
+                        Double m = e.getValue().largestChangedMargin(got);
+                        boolean nearTie = otherCpu && m != null && m < planMargin;
+                        String detail = String.join("; ", e.getValue().differences(got));
+                        out.add(new Finding(e.getKey(), nearTie ? "plan near-tie" : "plan changed", Double.NaN, Double.NaN, null,
+                                nearTie ? detail + " [every changed decision had a reference margin below plan_margin "
+                                        + planMargin + ", on a CPU other than the reference's]" : detail,
+                                effective == PlanPolicy.FAIL && !nearTie));
                     }
                 }
             }
@@ -201,14 +211,15 @@ public final class ReferenceCheck {
         }
         for (Finding f : r.findings()) {
             String kind = f.kind().toUpperCase(Locale.ROOT);
-            if (f.kind().equals("plan changed") || f.kind().equals("plans missing")) {
+            if (f.kind().startsWith("plan")) {
                 sb.append(String.format(Locale.ROOT, "%-12s %s: %s%s%n", kind, f.key(), f.detail(), f.fails() ? "" : "  (warning)"));
                 continue;
             }
             String band = f.band() == null ? "" : String.format(Locale.ROOT, "  (tolerance abs %s, rel %s)", f.band().abs(), f.band().rel());
             sb.append(String.format(Locale.ROOT, "%-12s %s: reference %s, run %s%s%n", kind, f.key(), fmt(f.reference()), fmt(f.run()), band));
         }
-        long changed = r.findings().stream().filter(f -> f.kind().equals("plan changed")).count();
+        long nearTies = r.findings().stream().filter(f -> f.kind().equals("plan near-tie")).count();
+        long changed = nearTies + r.findings().stream().filter(f -> f.kind().equals("plan changed")).count();
         long failing = r.findings().stream().filter(Finding::fails).count();
         long valueFailures = r.findings().stream().filter(f -> f.fails() && !f.kind().startsWith("plan")).count();
         String plans = r.plans() == 0 ? "" : "; " + (r.plans() - changed) + " of " + r.plans() + " plans identical";
@@ -216,8 +227,11 @@ public final class ReferenceCheck {
                 ? " (" + (r.checked() - r.compared()) + " values of changed plans not compared)" : "";
         if (failing == 0) {
             sb.append("OK: ").append(r.compared()).append(" reference values within tolerance").append(plans).append(skipped);
-            if (changed > 0) {
-                sb.append("; ").append(changed).append(" plan change(s) reported as warnings (--plan-changes ").append(
+            if (nearTies > 0) {
+                sb.append("; ").append(nearTies).append(" plan change(s) at reference near-ties on another CPU (warnings)");
+            }
+            if (changed > nearTies) {
+                sb.append("; ").append(changed - nearTies).append(" plan change(s) reported as warnings (--plan-changes ").append(
                         r.policy().name().toLowerCase(Locale.ROOT)).append(")");
             }
         } else {
@@ -226,8 +240,9 @@ public final class ReferenceCheck {
             if (valueFailures > 0) {
                 parts.add(valueFailures + " of " + r.checked() + " reference values out of tolerance or missing");
             }
-            if (changed > 0 && r.policy() == PlanPolicy.FAIL) {
-                parts.add(changed + " of " + r.plans() + " plans changed");
+            long failingPlans = r.findings().stream().filter(f -> f.fails() && f.kind().equals("plan changed")).count();
+            if (failingPlans > 0) {
+                parts.add(failingPlans + " of " + r.plans() + " plans changed");
             }
             if (parts.isEmpty()) {
                 parts.add(failing + " finding(s)");
@@ -235,6 +250,10 @@ public final class ReferenceCheck {
             sb.append(String.join(", ", parts)).append(skipped);
         }
         return sb.toString();
+    }
+
+    private static boolean same(JsonObject a, JsonObject b, String key) {
+        return a.has(key) && b.has(key) && a.get(key).equals(b.get(key));
     }
 
     static String fmt(double x) {

@@ -86,6 +86,38 @@ class ReferenceCheckTest {
         assertTrue(warn.out().contains("1 plan change(s) reported as warnings"), warn.out());
     }
 
+    private static String cpuEnv(String vendor) {
+        return "{\"mode\": \"reproducible\", \"aten_cpu_capability\": \"AVX2\", \"canary\": \"abc\", \"cpu_vendor\": \"" + vendor
+                + "\", \"cpu_model\": \"" + vendor + " model\"}";
+    }
+
+    @Test
+    void onAnotherCpuAChangeAtAReferenceNearTieOnlyWarns() throws IOException {
+        Path ref = folder("ref", 3.0, 4.0, new int[] {0, 1, 2, 3}, cpuEnv("AuthenticAMD"), true);
+        Files.writeString(ref.resolve("tolerances.json"), "{\"default\": {\"abs\": 0, \"rel\": 0.01}, \"plan_margin\": 1e-3}");
+        Path other = folder("other", 9.0, 4.0, new int[] {0, 1, 2, 5}, cpuEnv("GenuineIntel"), false);
+        Cli.Result r = Cli.run("check", other.toString(), "--against", ref.toString());
+        assertEquals(0, r.status(), "the reference decided reap's layer 1 by the index rule (margin 0): " + r.out());
+        assertTrue(r.out().contains("PLAN NEAR-TIE mini | reap | r=0.5: layer 1: kept -[3] +[5]"), r.out());
+        assertTrue(r.out().contains("1 plan change(s) at reference near-ties on another CPU (warnings)"), r.out());
+        assertTrue(r.out().contains("1 of 2 plans identical (1 values of changed plans not compared)"), r.out());
+
+        Path same = folder("same", 9.0, 4.0, new int[] {0, 1, 2, 5}, cpuEnv("AuthenticAMD"), false);
+        Cli.Result strict = Cli.run("check", same.toString(), "--against", ref.toString());
+        assertEquals(1, strict.status(), "on the reference's own CPU every plan change fails: " + strict.out());
+        assertTrue(strict.out().contains("PLAN CHANGED mini | reap"), strict.out());
+
+        Files.writeString(ref.resolve("tolerances.json"), "{\"default\": {\"abs\": 0, \"rel\": 0.01}}");
+        assertEquals(1, Cli.run("check", other.toString(), "--against", ref.toString()).status(),
+                "without plan_margin there is no near-tie allowance");
+        String wide = PlanRecord.of(REAP, plan("reap", new int[] {0, 1, 2, 3}, 0.01)).toJsonLine() + "\n"
+                + PlanRecord.of(FREQ, plan("frequency", new int[] {0, 1, 2, 3}, 0.25)).toJsonLine() + "\n";
+        Files.writeString(ref.resolve("plans.jsonl"), wide);
+        Files.writeString(ref.resolve("tolerances.json"), "{\"default\": {\"abs\": 0, \"rel\": 0.01}, \"plan_margin\": 1e-3}");
+        Cli.Result clear = Cli.run("check", other.toString(), "--against", ref.toString());
+        assertEquals(1, clear.status(), "a decision the reference took with a clear margin (0.01) must not change: " + clear.out());
+    }
+
     @Test
     void aReferenceMadeInFastModeOnlyWarnsOnPlanChangesUnlessTold() throws IOException {
         Path ref = folder("ref", 3.0, 4.0, new int[] {0, 1, 2, 3}, env("fast", "AVX512"), true);
