@@ -9,9 +9,9 @@ import dev.moefrontier.harness.compress.Decisions;
 import dev.moefrontier.harness.compress.LayerPlan;
 import dev.moefrontier.harness.compress.OptionSpec;
 import dev.moefrontier.harness.compress.Options;
+import dev.moefrontier.harness.compress.PlanFigures;
 import dev.moefrontier.harness.compress.PruningPlan;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -61,9 +61,8 @@ public final class HcSmoeCompressor implements Compressor {
             }
             layers.add(MergePlans.layer(l, cluster(rep, e - m, options.getString("linkage")), counts, options.getString("merge")));
         }
-        Map<String, String> info = new LinkedHashMap<>();
-        info.put("clusters_per_layer", Integer.toString(e - m));
-        return new PruningPlan(name(), options.asMap(), ratio, PruningPlan.Mode.REDIRECT, layers, null, info);
+        return new PruningPlan(name(), options.asMap(), ratio, PruningPlan.Mode.REDIRECT, layers, null, Map.of())
+                .withFigures(PlanFigures.builder().number("clusters_per_layer", e - m).build());
     }
 
     /** Per expert, the representative of its cluster, after clustering down to {@code k} clusters. */

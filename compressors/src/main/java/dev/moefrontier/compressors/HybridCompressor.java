@@ -6,6 +6,7 @@ import dev.moefrontier.harness.compress.Compressor;
 import dev.moefrontier.harness.compress.MaskSpec;
 import dev.moefrontier.harness.compress.OptionSpec;
 import dev.moefrontier.harness.compress.Options;
+import dev.moefrontier.harness.compress.PlanFigures;
 import dev.moefrontier.harness.compress.PruningPlan;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -113,10 +114,9 @@ final class HybridCompressor implements Compressor {
         double r2 = r2(ctx.config(), ratio, r1);
         MaskSpec spec = MaskSpec.of("unstructured", r2, options.getBool("wanda.sequential"), options.getString("wanda.empty"));
         Map<String, String> info = new LinkedHashMap<>(stage1.info());
-        info.put("r1", Double.toString(r1));
-        info.put("r1_achieved", Double.toString(achieved));
-        info.put("r2", Double.toString(r2));
         info.put("stage1", expert.name());
-        return WandaStage.apply(ctx, stage1, spec, name(), options.asMap(), ratio, info);
+        PlanFigures figures = stage1.figures().plus(PlanFigures.builder().number(PlanFigures.EXPERT_STAGE_RATIO, r1)
+                .number("r1_achieved", achieved).number(PlanFigures.WEIGHT_STAGE_RATIO, r2).build());
+        return WandaStage.apply(ctx, stage1, spec, name(), options.asMap(), ratio, info).withFigures(figures);
     }
 }

@@ -9,9 +9,9 @@ import dev.moefrontier.harness.compress.Decisions;
 import dev.moefrontier.harness.compress.LayerPlan;
 import dev.moefrontier.harness.compress.OptionSpec;
 import dev.moefrontier.harness.compress.Options;
+import dev.moefrontier.harness.compress.PlanFigures;
 import dev.moefrontier.harness.compress.PruningPlan;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -59,9 +59,8 @@ public final class MSmoeCompressor implements Compressor {
             }
             layers.add(MergePlans.layer(l, groups(RouterGram.of(ctx.stats(), l), counts, k), counts, options.getString("merge")));
         }
-        Map<String, String> info = new LinkedHashMap<>();
-        info.put("groups_per_layer", Integer.toString(k));
-        return new PruningPlan(name(), options.asMap(), ratio, PruningPlan.Mode.REDIRECT, layers, null, info);
+        return new PruningPlan(name(), options.asMap(), ratio, PruningPlan.Mode.REDIRECT, layers, null, Map.of())
+                .withFigures(PlanFigures.builder().number("groups_per_layer", k).build());
     }
 
     /** Per expert, the dominant expert of its group. */

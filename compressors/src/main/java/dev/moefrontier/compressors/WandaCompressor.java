@@ -6,8 +6,8 @@ import dev.moefrontier.harness.compress.Compressor;
 import dev.moefrontier.harness.compress.MaskSpec;
 import dev.moefrontier.harness.compress.OptionSpec;
 import dev.moefrontier.harness.compress.Options;
+import dev.moefrontier.harness.compress.PlanFigures;
 import dev.moefrontier.harness.compress.PruningPlan;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -76,8 +76,7 @@ public final class WandaCompressor implements Compressor {
         check(ctx.config(), ratio, options);
         MaskSpec spec = spec(options, ratio);
         PruningPlan dense = new PruningPlan(name(), options.asMap(), ratio, PruningPlan.Mode.DROP, List.of(), null, Map.of());
-        Map<String, String> info = new LinkedHashMap<>();
-        info.put("sparsity", Double.toString(spec.sparsity()));
-        return WandaStage.apply(ctx, dense, spec, name(), options.asMap(), ratio, info);
+        return WandaStage.apply(ctx, dense, spec, name(), options.asMap(), ratio, Map.of())
+                .withFigures(PlanFigures.builder().number("sparsity", spec.sparsity()).build());
     }
 }

@@ -314,7 +314,7 @@ class PlanInvariantsTest {
             int layers = c.moeLayers().size();
             for (double total : new double[] {0.25, 0.5, 0.66}) {
                 PruningPlan p = plan(ctx, "reap+wanda", total, Map.of());
-                double r2 = Double.parseDouble(p.info().get("r2"));
+                double r2 = p.figures().number("r2").orElseThrow();
                 int pruned = p.layers().get(0).pruned().length;
                 int kept = 16 - pruned;
                 // Independent count: pruned experts, then int(in * r2) weights per row of every surviving matrix.
@@ -326,7 +326,7 @@ class PlanInvariantsTest {
                 // Wanda's per-row int(in * r2) can only fall short of the target, by less than one weight per row.
                 double bound = 1.0 / Math.min(h, Math.min(inter, si));
                 assertTrue(a.compression() <= total + 1e-12 && total - a.compression() < bound,
-                        "total " + total + " achieved " + a.compression() + " " + p.info());
+                        "total " + total + " achieved " + a.compression() + " " + p.figures());
             }
         }
     }

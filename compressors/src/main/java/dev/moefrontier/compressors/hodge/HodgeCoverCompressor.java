@@ -8,6 +8,7 @@ import dev.moefrontier.harness.compress.Compressor;
 import dev.moefrontier.harness.compress.LayerPlan;
 import dev.moefrontier.harness.compress.OptionSpec;
 import dev.moefrontier.harness.compress.Options;
+import dev.moefrontier.harness.compress.PlanFigures;
 import dev.moefrontier.harness.compress.PruningPlan;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -107,11 +108,7 @@ public class HodgeCoverCompressor implements Compressor {
         HodgeParams params = params(options, variant);
         Map<Integer, LayerBarriers> barriers = BarrierStatistic.barriers(ctx, settings(options));
         List<LayerPlan> layers = new ArrayList<>();
-        Map<String, String> info = new LinkedHashMap<>();
-        StringBuilder tau = new StringBuilder();
-        StringBuilder betti = new StringBuilder();
-        StringBuilder harm = new StringBuilder();
-        StringBuilder balance = new StringBuilder();
+        PlanFigures.Builder figures = PlanFigures.builder();
         Map<Integer, Double> margins = new LinkedHashMap<>();
         for (Map.Entry<Integer, LayerBarriers> en : barriers.entrySet()) {
             int l = en.getKey();
@@ -122,18 +119,11 @@ public class HodgeCoverCompressor implements Compressor {
             }
             layers.add(LayerPlan.of(l, e, r.selection().selected(), target, List.of()));
             margins.put(l, r.selection().margin());
-            String sep = tau.length() == 0 ? "" : ";";
-            tau.append(sep).append(l).append(':').append(r.filtration().tauStar());
-            betti.append(sep).append(l).append(':').append(r.filtration().betti1());
-            harm.append(sep).append(l).append(':').append(r.decomposition().harmonicEnergyFraction());
-            balance.append(sep).append(l).append(':').append(r.balance());
+            figures.layer("tau_star", l, r.filtration().tauStar()).layer("betti1", l, r.filtration().betti1())
+                    .layer("harmonic_energy_fraction", l, r.decomposition().harmonicEnergyFraction()).layer("balance", l, r.balance());
         }
-        info.put("barrier", options.getString("barrier"));
-        info.put("tau_star", tau.toString());
-        info.put("betti1", betti.toString());
-        info.put("harmonic_energy_fraction", harm.toString());
-        info.put("balance", balance.toString());
-        return new PruningPlan(name, options.asMap(), ratio, PruningPlan.Mode.REDIRECT, layers, null, info).withMargins(margins);
+        return new PruningPlan(name, options.asMap(), ratio, PruningPlan.Mode.REDIRECT, layers, null, Map.of("barrier", options.getString("barrier")))
+                .withMargins(margins).withFigures(figures.build());
     }
 
     /** §4.9: λt = 0. */

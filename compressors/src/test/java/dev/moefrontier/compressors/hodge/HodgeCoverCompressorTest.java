@@ -61,7 +61,8 @@ class HodgeCoverCompressorTest {
                     for (LayerPlan lp : p.layers()) {
                         assertEquals(8 - (int) Math.rint(r * 8), lp.kept().length);
                     }
-                    assertTrue(p.info().containsKey("tau_star") && p.info().containsKey("balance"));
+                    assertEquals(m.config().moeLayers().size(), p.figures().perLayer().get("tau_star").size(), "tau* of every MoE layer");
+                    assertTrue(p.figures().perLayer().get("balance").values().stream().allMatch(b -> b >= 0 && b <= 1));
                 }
             }
         }

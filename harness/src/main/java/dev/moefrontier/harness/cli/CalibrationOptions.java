@@ -2,7 +2,6 @@ package dev.moefrontier.harness.cli;
 
 import dev.moefrontier.harness.calib.CalibrationData;
 import dev.moefrontier.harness.calib.CalibrationSpec;
-import dev.moefrontier.harness.calib.CalibrationStats;
 import dev.moefrontier.harness.calib.Calibrator;
 import dev.moefrontier.harness.calib.CalibrationStatistic;
 import dev.moefrontier.harness.compress.CompressionContext;
@@ -10,7 +9,6 @@ import dev.moefrontier.harness.io.CheckpointException;
 import dev.moefrontier.harness.model.MoeTransformer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Set;
 import picocli.CommandLine.Option;
 
 /** Calibration options shared by commands that compress or score (a picocli mixin). */

@@ -92,9 +92,10 @@ final class CompressCommand implements Callable<Integer> {
             System.out.printf("%s at ratio %s (%s): keeps %d of %d experts per layer; removed %.1f%% of MoE-block parameters"
                     + " (%.1f%% of the model)%n", c.name(), ratio, plan.mode().name().toLowerCase(java.util.Locale.ROOT),
                     first.kept().length, first.numExperts(), 100 * a.compression(), 100 * a.removedTotalFraction());
-            if (plan.info().containsKey("r2")) {
-                System.out.printf("hybrid: r1 = %s (achieved %s), r2 = %s%n", plan.info().get("r1"), plan.info().get("r1_achieved"),
-                        plan.info().get("r2"));
+            if (!plan.figures().numbers().isEmpty()) {
+                List<String> figs = new java.util.ArrayList<>();
+                plan.figures().numbers().forEach((k, v) -> figs.add(k + " = " + v));
+                System.out.println("figures: " + String.join(", ", figs));
             }
             System.out.println("wrote " + out);
         }

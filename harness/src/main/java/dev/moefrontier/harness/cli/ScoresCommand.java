@@ -13,7 +13,6 @@ import dev.moefrontier.harness.util.AtomicFiles;
 import dev.moefrontier.harness.util.Provenance;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,9 +1,7 @@
 package dev.moefrontier.harness.cli;
 
-import dev.moefrontier.harness.calib.Calibrator;
 import dev.moefrontier.harness.sweep.RunSummary;
 import dev.moefrontier.harness.sweep.SweepPlan;
-import dev.moefrontier.harness.sweep.SweepRunner;
 import dev.moefrontier.harness.sweep.SweepSpec;
 import dev.moefrontier.harness.sweep.SweepValidator;
 import java.nio.file.Files;
@@ -43,7 +41,6 @@ final class SweepCommand implements Callable<Integer> {
         summarize(r, dir);
         return 0;
     }
-
 
     static void summarize(RunSummary r, Path dir) throws java.io.IOException {
         System.out.println();

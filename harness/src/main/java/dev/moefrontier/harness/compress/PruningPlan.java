@@ -35,6 +35,7 @@ public final class PruningPlan {
     private final MaskSpec maskSpec;
     private final Map<String, String> info;
     private final Map<Integer, Double> margins;
+    private final PlanFigures figures;
 
     public PruningPlan(String compressor, Map<String, String> options, double ratio, Mode mode, List<LayerPlan> layers,
             MaskSpec maskSpec, Map<String, String> info) {
@@ -52,9 +53,10 @@ public final class PruningPlan {
         this.maskSpec = maskSpec;
         this.info = Collections.unmodifiableMap(new LinkedHashMap<>(info));
         this.margins = Map.of();
+        this.figures = PlanFigures.NONE;
     }
 
-    private PruningPlan(PruningPlan p, Map<Integer, Double> margins) {
+    private PruningPlan(PruningPlan p, Map<Integer, Double> margins, PlanFigures figures) {
         this.compressor = p.compressor;
         this.options = p.options;
         this.ratio = p.ratio;
@@ -62,6 +64,7 @@ public final class PruningPlan {
         this.layers = p.layers;
         this.maskSpec = p.maskSpec;
         this.info = p.info;
+        this.figures = figures;
         Map<Integer, Double> m = new TreeMap<>();
         margins.forEach((l, v) -> {
             if (v != null && !v.isNaN()) {
@@ -77,7 +80,17 @@ public final class PruningPlan {
      * {@code frontier check} when a plan changes.
      */
     public PruningPlan withMargins(Map<Integer, Double> m) {
-        return new PruningPlan(this, m);
+        return new PruningPlan(this, m, figures);
+    }
+
+    /** The same plan with the compressor's reported figures (they describe the plan, not what it does). */
+    public PruningPlan withFigures(PlanFigures f) {
+        return new PruningPlan(this, margins, f);
+    }
+
+    /** The compressor's reported figures ({@link PlanFigures#NONE} when it reports none). */
+    public PlanFigures figures() {
+        return figures;
     }
 
     /** Per-layer decision margins (empty when the compressor records none). */
@@ -126,12 +139,12 @@ public final class PruningPlan {
             MaskSpec spec, Map<String, String> moreInfo) {
         Map<String, String> i = new LinkedHashMap<>(info);
         i.putAll(moreInfo);
-        return new PruningPlan(compressorName, opts, newRatio, mode, newLayers, spec, i).withMargins(margins);
+        return new PruningPlan(compressorName, opts, newRatio, mode, newLayers, spec, i).withMargins(margins).withFigures(figures);
     }
 
     /** The same plan run with another {@link Mode}. */
     public PruningPlan withMode(Mode m) {
-        return new PruningPlan(compressor, options, ratio, m, layers(), maskSpec, info).withMargins(margins);
+        return new PruningPlan(compressor, options, ratio, m, layers(), maskSpec, info).withMargins(margins).withFigures(figures);
     }
 
     /** Checks the plan against a model: MoE layers, expert counts, top-k. */
@@ -189,6 +202,9 @@ public final class PruningPlan {
         JsonObject inf = new JsonObject();
         info.forEach(inf::addProperty);
         o.add("info", inf);
+        if (!figures.equals(PlanFigures.NONE)) {
+            o.add("figures", figures.toJson());
+        }
         JsonArray ls = new JsonArray();
         for (LayerPlan lp : layers.values()) {
             JsonObject l = new JsonObject();
@@ -284,7 +300,8 @@ public final class PruningPlan {
             o.getAsJsonObject("info").entrySet().forEach(x -> info.put(x.getKey(), x.getValue().getAsString()));
         }
         return new PruningPlan(str(o, "compressor"), opts, o.get("ratio").getAsDouble(),
-                Mode.valueOf(str(o, "mode").toUpperCase(java.util.Locale.ROOT)), layers, spec, info).withMargins(margins);
+                Mode.valueOf(str(o, "mode").toUpperCase(java.util.Locale.ROOT)), layers, spec, info).withMargins(margins)
+                .withFigures(PlanFigures.fromJson(o.get("figures")));
     }
 
     private static String str(JsonObject o, String k) {

@@ -1,6 +1,7 @@
 package dev.moefrontier.harness.sweep;
 
 import com.google.gson.JsonArray;
+import dev.moefrontier.harness.compress.PlanFigures;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.util.ArrayList;
@@ -15,14 +16,16 @@ import java.util.Map;
  * @param cell the cell
  * @param expertRatio achieved fraction of routed experts removed
  * @param compression achieved fraction of MoE-block parameters removed (the frontier's x-axis)
- * @param info the plan's info (r1, r2 for hybrids, ...)
+ * @param info the plan's text notes (e.g. a hybrid's stage-1 compressor)
+ * @param figures the plan's reported figures (e.g. a hybrid's stage ratios r1, r2)
  * @param metrics one row per (task, metric)
  * @param headlines each top-level task's headline metric (ppl, acc or acc_norm as methods.md §6 names it)
  * @param seed compressor seed
  * @param calibration calibration description
  * @param elapsed seconds for planning and evaluation
  */
-public record CellResult(Cell cell, double expertRatio, double compression, Map<String, String> info, List<Metric> metrics,
+public record CellResult(Cell cell, double expertRatio, double compression, Map<String, String> info, PlanFigures figures,
+        List<Metric> metrics,
         Map<String, String> headlines, long seed, String calibration, double elapsed) {
 
     /** One metric of one task (or subtask). */
@@ -61,6 +64,7 @@ public record CellResult(Cell cell, double expertRatio, double compression, Map<
         JsonObject inf = new JsonObject();
         info.forEach(inf::addProperty);
         o.add("info", inf);
+        o.add("figures", figures.toJson());
         JsonArray ms = new JsonArray();
         for (Metric m : metrics) {
             JsonObject mo = new JsonObject();
@@ -97,7 +101,8 @@ public record CellResult(Cell cell, double expertRatio, double compression, Map<
         }
         Map<String, String> headlines = new LinkedHashMap<>();
         o.getAsJsonObject("headlines").entrySet().forEach(e -> headlines.put(e.getKey(), e.getValue().getAsString()));
-        return new CellResult(cell, o.get("expert_ratio").getAsDouble(), o.get("compression").getAsDouble(), info, List.copyOf(metrics),
+        return new CellResult(cell, o.get("expert_ratio").getAsDouble(), o.get("compression").getAsDouble(), info,
+                PlanFigures.fromJson(o.get("figures")), List.copyOf(metrics),
                 headlines, o.get("seed").getAsLong(), o.get("calibration").getAsString(), o.get("elapsed_s").getAsDouble());
     }
 

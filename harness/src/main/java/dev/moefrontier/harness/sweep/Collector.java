@@ -2,6 +2,7 @@ package dev.moefrontier.harness.sweep;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.moefrontier.harness.compress.PlanFigures;
 import dev.moefrontier.harness.compress.PruningPlan;
 import dev.moefrontier.harness.io.CheckpointException;
 import dev.moefrontier.harness.util.AtomicFiles;
@@ -90,8 +91,8 @@ public final class Collector {
 
     private static String row(CellResult r, String task, String metric, double value, double stderr, int n, boolean higherIsBetter) {
         Cell c = r.cell();
-        return Csv.row(c.backbone(), c.compressor(), c.optionString(), num(c.ratio()), num(r.expertRatio()), r.info().getOrDefault("r1", ""),
-                r.info().getOrDefault("r2", ""), num(r.compression()), task, metric, num(value), num(stderr), n, r.seed(), r.calibration(),
+        return Csv.row(c.backbone(), c.compressor(), c.optionString(), num(c.ratio()), num(r.expertRatio()), figure(r, PlanFigures.EXPERT_STAGE_RATIO),
+                figure(r, PlanFigures.WEIGHT_STAGE_RATIO), num(r.compression()), task, metric, num(value), num(stderr), n, r.seed(), r.calibration(),
                 String.format(Locale.ROOT, "%.3f", r.elapsed()), higherIsBetter);
     }
 
@@ -111,6 +112,10 @@ public final class Collector {
             }
         }
         return sb.toString();
+    }
+
+    private static String figure(CellResult r, String name) {
+        return r.figures().number(name).isPresent() ? num(r.figures().number(name).getAsDouble()) : "";
     }
 
     static String num(double x) {

@@ -14,6 +14,7 @@ import dev.moefrontier.harness.compress.Compressor;
 import dev.moefrontier.harness.compress.CompressorCatalog;
 import dev.moefrontier.harness.compress.ExpertScorer;
 import dev.moefrontier.harness.compress.Options;
+import dev.moefrontier.harness.compress.PlanFigures;
 import dev.moefrontier.harness.compress.PruningPlan;
 import dev.moefrontier.harness.compress.ScoreTable;
 import dev.moefrontier.harness.eval.EvalContext;
@@ -33,7 +34,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -256,7 +256,8 @@ public final class GroupRunner {
             Map<String, String> headlines = new LinkedHashMap<>();
             evals.forEach(e -> headlines.put(e.task(), e.headline()));
             CellResult r = new CellResult(c, acc == null ? 0 : acc.expertRatio(), acc == null ? 0 : acc.compression(),
-                    plan == null ? Map.of() : plan.info(), metrics(evals), headlines, spec.seed(), spec.calibration().describe(), elapsed);
+                    plan == null ? Map.of() : plan.info(),
+                    plan == null ? PlanFigures.NONE : plan.figures(), metrics(evals), headlines, spec.seed(), spec.calibration().describe(), elapsed);
             JsonObject config = new JsonObject();
             config.addProperty("model", "moe-frontier");
             config.addProperty("model_args", "pretrained=" + c.backbone() + (c.isDense() ? "" : ",compressor=" + c.compressor() + ",ratio=" + c.ratio()));
