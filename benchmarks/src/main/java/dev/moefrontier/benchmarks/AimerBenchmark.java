@@ -2,7 +2,7 @@ package dev.moefrontier.benchmarks;
 
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.CompressorCatalog;
-import dev.moefrontier.harness.compress.ExpertScorer;
+import dev.moefrontier.harness.spi.ExpertScorer;
 import dev.moefrontier.harness.compress.Options;
 import dev.moefrontier.harness.io.DType;
 import dev.moefrontier.harness.model.ModelWeights;

@@ -1,8 +1,8 @@
 package dev.moefrontier.compressors;
 
-import dev.moefrontier.harness.calib.CalibrationStatistic;
+import dev.moefrontier.harness.spi.CalibrationStatistic;
 import dev.moefrontier.harness.compress.CompressionContext;
-import dev.moefrontier.harness.compress.ExpertScorer;
+import dev.moefrontier.harness.spi.ExpertScorer;
 import dev.moefrontier.harness.compress.Options;
 import dev.moefrontier.harness.io.Checkpoint;
 import dev.moefrontier.harness.io.TensorInfo;

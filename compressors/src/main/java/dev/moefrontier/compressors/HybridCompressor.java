@@ -2,7 +2,7 @@ package dev.moefrontier.compressors;
 
 import dev.moefrontier.harness.compress.Budget;
 import dev.moefrontier.harness.compress.CompressionContext;
-import dev.moefrontier.harness.compress.Compressor;
+import dev.moefrontier.harness.spi.Compressor;
 import dev.moefrontier.harness.compress.MaskSpec;
 import dev.moefrontier.harness.compress.OptionSpec;
 import dev.moefrontier.harness.compress.Options;
@@ -65,7 +65,7 @@ final class HybridCompressor implements Compressor {
     }
 
     @Override
-    public Set<dev.moefrontier.harness.calib.CalibrationStatistic> statistics(Options options) {
+    public Set<dev.moefrontier.harness.spi.CalibrationStatistic> statistics(Options options) {
         return expert.statistics(expertOptions(options)); // Wanda's norms come from passes with stage 1 applied
     }
 

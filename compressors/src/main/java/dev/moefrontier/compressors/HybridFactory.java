@@ -1,8 +1,8 @@
 package dev.moefrontier.compressors;
 
-import dev.moefrontier.harness.compress.Compressor;
+import dev.moefrontier.harness.spi.Compressor;
 import dev.moefrontier.harness.compress.CompressorCatalog;
-import dev.moefrontier.harness.compress.CompressorFactory;
+import dev.moefrontier.harness.spi.CompressorFactory;
 import java.util.List;
 import java.util.Optional;
 

@@ -1,10 +1,10 @@
 package dev.moefrontier.compressors;
 
 import dev.moefrontier.harness.calib.LayerStats;
-import dev.moefrontier.harness.calib.CalibrationStatistic;
+import dev.moefrontier.harness.spi.CalibrationStatistic;
 import dev.moefrontier.harness.calib.RoutingStatistics;
 import dev.moefrontier.harness.compress.CompressionContext;
-import dev.moefrontier.harness.compress.Compressor;
+import dev.moefrontier.harness.spi.Compressor;
 import dev.moefrontier.harness.compress.Decisions;
 import dev.moefrontier.harness.compress.LayerPlan;
 import dev.moefrontier.harness.compress.OptionSpec;

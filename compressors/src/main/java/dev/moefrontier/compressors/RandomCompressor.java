@@ -1,8 +1,8 @@
 package dev.moefrontier.compressors;
 
-import dev.moefrontier.harness.calib.CalibrationStatistic;
+import dev.moefrontier.harness.spi.CalibrationStatistic;
 import dev.moefrontier.harness.compress.CompressionContext;
-import dev.moefrontier.harness.compress.Compressor;
+import dev.moefrontier.harness.spi.Compressor;
 import dev.moefrontier.harness.compress.LayerPlan;
 import dev.moefrontier.harness.compress.OptionSpec;
 import dev.moefrontier.harness.compress.Options;

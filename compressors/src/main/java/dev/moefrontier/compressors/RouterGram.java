@@ -1,7 +1,7 @@
 package dev.moefrontier.compressors;
 
 import ai.djl.ndarray.NDArray;
-import dev.moefrontier.harness.calib.CalibrationStatistic;
+import dev.moefrontier.harness.spi.CalibrationStatistic;
 import dev.moefrontier.harness.calib.CalibrationStats;
 import dev.moefrontier.harness.model.ModelConfig;
 import dev.moefrontier.harness.model.MoeLayerEvent;

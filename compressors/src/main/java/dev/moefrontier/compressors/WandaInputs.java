@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.moefrontier.harness.calib.CalibrationStatistic;
+import dev.moefrontier.harness.spi.CalibrationStatistic;
 import dev.moefrontier.harness.calib.CalibrationStats;
 import dev.moefrontier.harness.model.ModelConfig;
 import dev.moefrontier.harness.model.MoeLayerEvent;

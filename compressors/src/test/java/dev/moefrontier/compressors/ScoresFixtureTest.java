@@ -13,7 +13,7 @@ import dev.moefrontier.harness.calib.RoutingStatistics;
 import dev.moefrontier.harness.compress.AppliedPlan;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.ExpertNorms;
-import dev.moefrontier.harness.compress.ExpertScorer;
+import dev.moefrontier.harness.spi.ExpertScorer;
 import dev.moefrontier.harness.compress.LayerPlan;
 import dev.moefrontier.harness.compress.Options;
 import dev.moefrontier.harness.compress.PruningPlan;

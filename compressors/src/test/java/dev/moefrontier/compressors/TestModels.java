@@ -11,7 +11,7 @@ import dev.moefrontier.harness.model.MoeTransformer;
 import dev.moefrontier.harness.util.Progress;
 import java.nio.file.Path;
 import java.util.List;
-import dev.moefrontier.harness.calib.CalibrationStatistic;
+import dev.moefrontier.harness.spi.CalibrationStatistic;
 
 /** Shared set-up: a model with token-id calibration, statistics and a compression context. */
 final class TestModels {

@@ -1,6 +1,6 @@
 package dev.moefrontier.plots;
 
-import dev.moefrontier.harness.sweep.ReportRenderer.Figure;
+import dev.moefrontier.harness.spi.ReportRenderer.Figure;
 import java.awt.Color;
 import java.awt.Font;
 import java.io.IOException;

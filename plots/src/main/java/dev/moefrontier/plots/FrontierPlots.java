@@ -2,7 +2,7 @@ package dev.moefrontier.plots;
 
 import dev.moefrontier.harness.sweep.CellResult;
 import dev.moefrontier.harness.sweep.FrontierTable;
-import dev.moefrontier.harness.sweep.ReportRenderer.Figure;
+import dev.moefrontier.harness.spi.ReportRenderer.Figure;
 import dev.moefrontier.harness.sweep.RunSummary;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -40,7 +40,7 @@ final class FrontierPlots {
 
     /** Weight-level compressors (Wanda alone or after an expert stage) go on the hybrid axis. */
     static boolean weightLevel(CellResult r) {
-        return RunSummary.level(r) != dev.moefrontier.harness.compress.Compressor.Level.EXPERT;
+        return RunSummary.level(r) != dev.moefrontier.harness.spi.Compressor.Level.EXPERT;
     }
 
     private static Figure frontier(RunSummary s, Palette palette, Path dir, String backbone, String task, String metric, boolean hybrid)

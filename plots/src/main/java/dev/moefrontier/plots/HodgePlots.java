@@ -1,6 +1,6 @@
 package dev.moefrontier.plots;
 
-import dev.moefrontier.harness.sweep.ReportRenderer.Figure;
+import dev.moefrontier.harness.spi.ReportRenderer.Figure;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

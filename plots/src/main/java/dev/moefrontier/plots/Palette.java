@@ -43,7 +43,7 @@ final class Palette {
 
     /** A hybrid (declared by its compressor): drawn dashed in its expert stage's colour. */
     static boolean hybrid(String label) {
-        return RunSummary.level(name(label)) == dev.moefrontier.harness.compress.Compressor.Level.HYBRID;
+        return RunSummary.level(name(label)) == dev.moefrontier.harness.spi.Compressor.Level.HYBRID;
     }
 
     /** The compressor name of a label ("name" or "name (options)"). */

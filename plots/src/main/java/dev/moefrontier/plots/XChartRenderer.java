@@ -1,6 +1,6 @@
 package dev.moefrontier.plots;
 
-import dev.moefrontier.harness.sweep.ReportRenderer;
+import dev.moefrontier.harness.spi.ReportRenderer;
 import dev.moefrontier.harness.sweep.RunSummary;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -12,6 +12,11 @@ public final class XChartRenderer implements ReportRenderer {
     @Override
     public String name() {
         return "xchart";
+    }
+
+    @Override
+    public String description() {
+        return "frontier, Hodge-balance and harmonic-energy plots (PNG + SVG) for the report";
     }
 
     @Override

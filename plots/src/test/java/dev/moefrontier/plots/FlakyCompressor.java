@@ -1,7 +1,7 @@
 package dev.moefrontier.plots;
 
 import dev.moefrontier.harness.compress.CompressionContext;
-import dev.moefrontier.harness.compress.Compressor;
+import dev.moefrontier.harness.spi.Compressor;
 import dev.moefrontier.harness.compress.Options;
 import dev.moefrontier.harness.compress.PruningPlan;
 import java.util.Set;
@@ -25,7 +25,7 @@ public final class FlakyCompressor implements Compressor {
     }
 
     @Override
-    public Set<dev.moefrontier.harness.calib.CalibrationStatistic> statistics(Options options) {
+    public Set<dev.moefrontier.harness.spi.CalibrationStatistic> statistics(Options options) {
         return Set.of();
     }
 

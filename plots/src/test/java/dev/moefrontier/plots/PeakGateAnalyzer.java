@@ -3,7 +3,7 @@ package dev.moefrontier.plots;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.PruningPlan;
 import dev.moefrontier.harness.sweep.Cell;
-import dev.moefrontier.harness.sweep.GroupAnalyzer;
+import dev.moefrontier.harness.spi.GroupAnalyzer;
 import dev.moefrontier.harness.util.AtomicFiles;
 import dev.moefrontier.harness.util.Csv;
 import java.io.IOException;

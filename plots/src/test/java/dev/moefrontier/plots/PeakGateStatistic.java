@@ -1,6 +1,6 @@
 package dev.moefrontier.plots;
 
-import dev.moefrontier.harness.calib.CalibrationStatistic;
+import dev.moefrontier.harness.spi.CalibrationStatistic;
 import dev.moefrontier.harness.model.ModelConfig;
 import dev.moefrontier.harness.model.MoeLayerEvent;
 import java.util.Map;

@@ -4,7 +4,7 @@ import dev.moefrontier.harness.compress.Options;
 import dev.moefrontier.harness.data.Records;
 import dev.moefrontier.harness.eval.EvalContext;
 import dev.moefrontier.harness.eval.Evaluation;
-import dev.moefrontier.harness.eval.Evaluator;
+import dev.moefrontier.harness.spi.Evaluator;
 import dev.moefrontier.harness.eval.LoglikelihoodEngine;
 import dev.moefrontier.harness.eval.MetricValue;
 import dev.moefrontier.harness.eval.Request;

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.moefrontier.harness.compress.Options;
-import dev.moefrontier.harness.eval.Evaluator;
+import dev.moefrontier.harness.spi.Evaluator;
 import dev.moefrontier.harness.eval.Request;
 import dev.moefrontier.harness.eval.Suite;
 import dev.moefrontier.harness.io.CheckpointException;
-import dev.moefrontier.harness.registry.Registry;
+import dev.moefrontier.harness.spi.Registry;
 import dev.moefrontier.harness.testing.Cli;
 import dev.moefrontier.harness.testing.Fixtures;
 import java.io.IOException;

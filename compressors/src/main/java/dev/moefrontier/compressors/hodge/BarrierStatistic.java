@@ -1,6 +1,6 @@
 package dev.moefrontier.compressors.hodge;
 
-import dev.moefrontier.harness.calib.CalibrationStatistic;
+import dev.moefrontier.harness.spi.CalibrationStatistic;
 import dev.moefrontier.harness.calib.CalibrationStats;
 import dev.moefrontier.harness.calib.RoutingStatistics;
 import dev.moefrontier.harness.compress.CompressionContext;

@@ -1,13 +1,13 @@
 package dev.moefrontier.compressors.hodge;
 
-import dev.moefrontier.harness.calib.CalibrationStatistic;
+import dev.moefrontier.harness.spi.CalibrationStatistic;
 import dev.moefrontier.harness.calib.RoutingStatistics;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.Options;
 import dev.moefrontier.harness.compress.OptionSpec;
 import dev.moefrontier.harness.compress.PruningPlan;
 import dev.moefrontier.harness.sweep.Cell;
-import dev.moefrontier.harness.sweep.GroupAnalyzer;
+import dev.moefrontier.harness.spi.GroupAnalyzer;
 import dev.moefrontier.harness.util.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -32,6 +32,11 @@ public final class HodgeBalanceAnalyzer implements GroupAnalyzer {
     @Override
     public String name() {
         return "hodge-balance";
+    }
+
+    @Override
+    public String description() {
+        return "hodge_balance.csv, harmonic_energy.csv and hodge_balance.md of every backbone (methods.md §4.10)";
     }
 
     /** The diagnostics weigh experts by REAP saliency. */

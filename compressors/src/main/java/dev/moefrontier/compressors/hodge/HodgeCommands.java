@@ -7,7 +7,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.moefrontier.harness.calib.RoutingStatistics;
 import dev.moefrontier.harness.cli.CalibrationOptions;
-import dev.moefrontier.harness.cli.CliExtension;
+import dev.moefrontier.harness.spi.CliExtension;
 import dev.moefrontier.harness.cli.RuntimeOptions;
 import dev.moefrontier.harness.compress.Budget;
 import dev.moefrontier.harness.compress.CompressionContext;
@@ -29,6 +29,16 @@ import picocli.CommandLine.Option;
 
 /** {@code frontier hodge}, {@code frontier barriers} and {@code frontier hodge-balance}. */
 public final class HodgeCommands implements CliExtension {
+    @Override
+    public String name() {
+        return "hodge";
+    }
+
+    @Override
+    public String description() {
+        return "frontier hodge, barriers, hodge-balance; bench hodge, barriers";
+    }
+
     @Override
     public List<Object> commands() {
         return List.of(new Hodge(), new Barriers(), new Balance());

@@ -10,7 +10,7 @@ import dev.moefrontier.harness.calib.CalibrationSpec;
 import dev.moefrontier.harness.calib.Calibrator;
 import dev.moefrontier.harness.calib.RoutingStatistics;
 import dev.moefrontier.harness.compress.CompressionContext;
-import dev.moefrontier.harness.compress.Compressor;
+import dev.moefrontier.harness.spi.Compressor;
 import dev.moefrontier.harness.compress.CompressorCatalog;
 import dev.moefrontier.harness.compress.LayerPlan;
 import dev.moefrontier.harness.compress.Options;

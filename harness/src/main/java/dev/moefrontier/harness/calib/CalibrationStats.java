@@ -1,5 +1,6 @@
 package dev.moefrontier.harness.calib;
 
+import dev.moefrontier.harness.spi.CalibrationStatistic;
 import dev.moefrontier.harness.io.SafetensorsFile;
 import dev.moefrontier.harness.io.SafetensorsWriter;
 import dev.moefrontier.harness.io.TensorInfo;

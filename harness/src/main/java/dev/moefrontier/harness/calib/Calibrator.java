@@ -1,9 +1,10 @@
 package dev.moefrontier.harness.calib;
 
+import dev.moefrontier.harness.spi.CalibrationStatistic;
 import dev.moefrontier.harness.model.ForwardObserver;
 import dev.moefrontier.harness.model.ModelPatch;
 import dev.moefrontier.harness.model.MoeLayerEvent;
-import dev.moefrontier.harness.registry.Registry;
+import dev.moefrontier.harness.spi.Registry;
 import dev.moefrontier.harness.model.ModelWeights;
 import dev.moefrontier.harness.model.MoeTransformer;
 import dev.moefrontier.harness.model.TokenBatch;

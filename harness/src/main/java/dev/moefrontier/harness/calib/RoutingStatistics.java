@@ -1,5 +1,6 @@
 package dev.moefrontier.harness.calib;
 
+import dev.moefrontier.harness.spi.CalibrationStatistic;
 import dev.moefrontier.harness.model.ModelConfig;
 import dev.moefrontier.harness.model.MoeLayerEvent;
 import java.util.Map;

@@ -1,7 +1,7 @@
 /**
  * Calibration: the windows a compressor learns from and the statistics it reads.
  *
- * <p>Entry types: {@link dev.moefrontier.harness.calib.CalibrationStatistic} (the SPI every statistic implements,
+ * <p>Entry types: {@link dev.moefrontier.harness.spi.CalibrationStatistic} (the SPI every statistic implements,
  * streamed or computed; plug-ins add their own), {@link dev.moefrontier.harness.calib.RoutingStatistics} (the two
  * built-in ones), {@link dev.moefrontier.harness.calib.Calibrator} (one streamed pass for what is not cached, then the
  * computed statistics; one cache file per statistic keyed by checkpoint fingerprint, calibration data, numerics and the

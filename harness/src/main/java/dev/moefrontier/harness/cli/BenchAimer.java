@@ -34,7 +34,7 @@ final class BenchAimer implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        var scorer = (dev.moefrontier.harness.compress.ExpertScorer)
+        var scorer = (dev.moefrontier.harness.spi.ExpertScorer)
                 dev.moefrontier.harness.compress.CompressorCatalog.load().get("aimer");
         Path tmp = Files.createTempDirectory("frontier-aimer");
         try {

@@ -59,7 +59,7 @@ final class BenchCalibration implements Callable<Integer> {
             }
             Files.writeString(ids, sb.append("]}").toString());
             var comp = dev.moefrontier.harness.compress.CompressorCatalog.shared().get(compressor);
-            var stats = new java.util.LinkedHashSet<dev.moefrontier.harness.calib.CalibrationStatistic>();
+            var stats = new java.util.LinkedHashSet<dev.moefrontier.harness.spi.CalibrationStatistic>();
             stats.add(dev.moefrontier.harness.calib.RoutingStatistics.ROUTING); // always collected
             stats.addAll(comp.statistics(dev.moefrontier.harness.compress.Options.parse(comp.name(), comp.options(), java.util.Map.of())));
             try (MoeTransformer m = MoeTransformer.open(dir)) {
@@ -70,7 +70,7 @@ final class BenchCalibration implements Callable<Integer> {
                 cal.collect(m, data, stats, dev.moefrontier.harness.model.ModelPatch.NONE);
                 double secs = (System.nanoTime() - t0) / 1e9;
                 System.out.printf("calibration  %d x %d tokens, %s: %.2f s, %.0f tokens/s%n", windows, length,
-                        stats.stream().map(dev.moefrontier.harness.calib.CalibrationStatistic::id).sorted().toList(), secs,
+                        stats.stream().map(dev.moefrontier.harness.spi.CalibrationStatistic::id).sorted().toList(), secs,
                         windows * (double) length / secs);
             }
         } finally {

@@ -3,7 +3,7 @@ package dev.moefrontier.harness.cli;
 import dev.moefrontier.harness.calib.CalibrationData;
 import dev.moefrontier.harness.calib.CalibrationSpec;
 import dev.moefrontier.harness.calib.Calibrator;
-import dev.moefrontier.harness.calib.CalibrationStatistic;
+import dev.moefrontier.harness.spi.CalibrationStatistic;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.io.CheckpointException;
 import dev.moefrontier.harness.model.MoeTransformer;

@@ -4,7 +4,7 @@ import dev.moefrontier.harness.compress.Accounting;
 import dev.moefrontier.harness.compress.AppliedPlan;
 import dev.moefrontier.harness.compress.Budget;
 import dev.moefrontier.harness.compress.CompressionContext;
-import dev.moefrontier.harness.compress.Compressor;
+import dev.moefrontier.harness.spi.Compressor;
 import dev.moefrontier.harness.compress.CompressorCatalog;
 import dev.moefrontier.harness.compress.LayerPlan;
 import dev.moefrontier.harness.compress.Options;

@@ -1,11 +1,11 @@
 package dev.moefrontier.harness.cli;
 
-import dev.moefrontier.harness.calib.CalibrationStatistic;
-import dev.moefrontier.harness.compress.Compressor;
+import dev.moefrontier.harness.spi.CalibrationStatistic;
+import dev.moefrontier.harness.spi.Compressor;
 import dev.moefrontier.harness.compress.CompressorCatalog;
 import dev.moefrontier.harness.compress.OptionSpec;
 import dev.moefrontier.harness.compress.Options;
-import dev.moefrontier.harness.registry.Registry;
+import dev.moefrontier.harness.spi.Registry;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
         description = {"List registered plug-ins with their options.",
             "KIND is 'compressors' or 'tasks'. Plug-ins from jars on the classpath are listed too, with --origin their jar."})
 final class ListCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "KIND", description = "compressors or tasks")
+    @Parameters(index = "0", paramLabel = "KIND", description = "compressors, tasks, analyzers, renderers or extensions")
     String kind;
 
     @Option(names = "--origin", description = "Show where each plug-in was loaded from.")
@@ -44,8 +44,23 @@ final class ListCommand implements Callable<Integer> {
                     + " (acc_norm for arc_*, hellaswag, openbookqa, piqa; acc otherwise).");
             return 0;
         }
+        if (kind.equals("analyzers") || kind.equals("renderers") || kind.equals("extensions")) {
+            Registry<? extends dev.moefrontier.harness.spi.Named> r = switch (kind) {
+                case "analyzers" -> Registry.load(dev.moefrontier.harness.spi.GroupAnalyzer.class, "analyzer");
+                case "renderers" -> Registry.load(dev.moefrontier.harness.spi.ReportRenderer.class, "renderer");
+                default -> Registry.load(dev.moefrontier.harness.spi.CliExtension.class, "CLI extension");
+            };
+            System.out.printf("%-16s %s%n", "NAME", "DESCRIPTION");
+            for (var p : r.all()) {
+                System.out.printf("%-16s %s%n", p.name(), p.description());
+                if (origin) {
+                    System.out.println("    from " + Registry.origin(p));
+                }
+            }
+            return 0;
+        }
         if (!kind.equals("compressors")) {
-            throw new Main.UserError("unknown kind '" + kind + "' (known: compressors, tasks)");
+            throw new Main.UserError("unknown kind '" + kind + "' (known: compressors, tasks, analyzers, renderers, extensions)");
         }
         CompressorCatalog catalog = CompressorCatalog.load();
         System.out.printf("%-16s %-28s %s%n", "NAME", "CALIBRATION", "DESCRIPTION");

@@ -1,12 +1,13 @@
 package dev.moefrontier.harness.cli;
 
+import dev.moefrontier.harness.spi.CliExtension;
+import dev.moefrontier.harness.spi.Registry;
 import dev.moefrontier.harness.io.CheckpointException;
 import dev.moefrontier.harness.runtime.Engines;
 import dev.moefrontier.harness.runtime.Numerics;
 import dev.moefrontier.harness.util.Provenance;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.util.ServiceLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
@@ -108,7 +109,7 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(main);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionStrategy(Main::executeChecked);
-        for (CliExtension ext : ServiceLoader.load(CliExtension.class, Thread.currentThread().getContextClassLoader())) {
+        for (CliExtension ext : Registry.load(CliExtension.class, "CLI extension").all()) {
             for (Object cmd : ext.commands()) {
                 cl.addSubcommand(cmd);
             }

@@ -4,7 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.moefrontier.harness.compress.Options;
-import dev.moefrontier.harness.eval.Evaluator;
+import dev.moefrontier.harness.spi.Evaluator;
 import dev.moefrontier.harness.eval.Request;
 import dev.moefrontier.harness.eval.Suite;
 import dev.moefrontier.harness.util.AtomicFiles;

@@ -1,11 +1,11 @@
 package dev.moefrontier.harness.cli;
 
 import com.google.gson.GsonBuilder;
-import dev.moefrontier.harness.calib.CalibrationStatistic;
+import dev.moefrontier.harness.spi.CalibrationStatistic;
 import dev.moefrontier.harness.compress.CompressionContext;
-import dev.moefrontier.harness.compress.Compressor;
+import dev.moefrontier.harness.spi.Compressor;
 import dev.moefrontier.harness.compress.CompressorCatalog;
-import dev.moefrontier.harness.compress.ExpertScorer;
+import dev.moefrontier.harness.spi.ExpertScorer;
 import dev.moefrontier.harness.compress.Options;
 import dev.moefrontier.harness.compress.ScoreTable;
 import dev.moefrontier.harness.model.MoeTransformer;

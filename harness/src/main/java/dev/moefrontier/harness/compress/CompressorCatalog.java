@@ -1,6 +1,8 @@
 package dev.moefrontier.harness.compress;
 
-import dev.moefrontier.harness.registry.Registry;
+import dev.moefrontier.harness.spi.Compressor;
+import dev.moefrontier.harness.spi.CompressorFactory;
+import dev.moefrontier.harness.spi.Registry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -1,5 +1,6 @@
 package dev.moefrontier.harness.compress;
 
+import dev.moefrontier.harness.spi.ExpertScorer;
 import dev.moefrontier.harness.calib.CalibrationStats;
 import dev.moefrontier.harness.util.Csv;
 import java.util.Map;

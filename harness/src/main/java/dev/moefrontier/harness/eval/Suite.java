@@ -1,6 +1,7 @@
 package dev.moefrontier.harness.eval;
 
-import dev.moefrontier.harness.registry.Registry;
+import dev.moefrontier.harness.spi.Evaluator;
+import dev.moefrontier.harness.spi.Registry;
 import java.util.List;
 
 /** The evaluator registry and the task suite whose mean is DS-Avg (methods.md §6). */

@@ -2,12 +2,12 @@ package dev.moefrontier.harness.sweep;
 
 import dev.moefrontier.harness.calib.CalibrationSpec;
 import dev.moefrontier.harness.calib.CalibrationStats;
-import dev.moefrontier.harness.compress.Compressor;
+import dev.moefrontier.harness.spi.Compressor;
 import dev.moefrontier.harness.compress.CompressorCatalog;
 import dev.moefrontier.harness.compress.Options;
-import dev.moefrontier.harness.eval.Evaluator;
+import dev.moefrontier.harness.spi.Evaluator;
 import dev.moefrontier.harness.eval.Suite;
-import dev.moefrontier.harness.registry.Registry;
+import dev.moefrontier.harness.spi.Registry;
 import dev.moefrontier.harness.runtime.Numerics;
 import dev.moefrontier.harness.util.Checksums;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,8 @@
 package dev.moefrontier.harness.sweep;
 
+import dev.moefrontier.harness.spi.GroupAnalyzer;
+import dev.moefrontier.harness.spi.Registry;
+import dev.moefrontier.harness.spi.ReportRenderer;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.moefrontier.harness.compress.PlanFigures;
@@ -15,7 +18,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -64,7 +66,7 @@ public final class Collector {
         AtomicFiles.writeString(root.resolve("table.md"), "# " + name + "\n\nHeadline metrics per backbone and ratio (accuracies in %,"
                 + " best compressed value in bold).\n\n" + FrontierTable.markdown(summary));
         Map<String, String> summaries = new java.util.LinkedHashMap<>();
-        for (GroupAnalyzer a : ServiceLoader.load(GroupAnalyzer.class, Thread.currentThread().getContextClassLoader())) {
+        for (GroupAnalyzer a : Registry.load(GroupAnalyzer.class, "analyzer").all()) {
             try {
                 summaries.putAll(a.summaries(tables));
             } catch (RuntimeException e) {
@@ -76,7 +78,7 @@ public final class Collector {
         }
         List<ReportRenderer.Figure> figures = new ArrayList<>();
         Path plots = root.resolve("plots");
-        for (ReportRenderer r : ServiceLoader.load(ReportRenderer.class, Thread.currentThread().getContextClassLoader())) {
+        for (ReportRenderer r : Registry.load(ReportRenderer.class, "renderer").all()) {
             Files.createDirectories(plots);
             try {
                 figures.addAll(r.render(summary, plots));

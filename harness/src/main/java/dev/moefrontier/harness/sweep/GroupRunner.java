@@ -1,32 +1,33 @@
 package dev.moefrontier.harness.sweep;
 
+import dev.moefrontier.harness.spi.GroupAnalyzer;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.moefrontier.harness.calib.CalibrationData;
 import dev.moefrontier.harness.calib.CalibrationSpec;
 import dev.moefrontier.harness.calib.Calibrator;
-import dev.moefrontier.harness.calib.CalibrationStatistic;
+import dev.moefrontier.harness.spi.CalibrationStatistic;
 import dev.moefrontier.harness.compress.Accounting;
 import dev.moefrontier.harness.compress.AppliedPlan;
 import dev.moefrontier.harness.compress.Budget;
 import dev.moefrontier.harness.compress.CompressionContext;
-import dev.moefrontier.harness.compress.Compressor;
+import dev.moefrontier.harness.spi.Compressor;
 import dev.moefrontier.harness.compress.CompressorCatalog;
-import dev.moefrontier.harness.compress.ExpertScorer;
+import dev.moefrontier.harness.spi.ExpertScorer;
 import dev.moefrontier.harness.compress.Options;
 import dev.moefrontier.harness.compress.PlanFigures;
 import dev.moefrontier.harness.compress.PruningPlan;
 import dev.moefrontier.harness.compress.ScoreTable;
 import dev.moefrontier.harness.eval.EvalContext;
 import dev.moefrontier.harness.eval.Evaluation;
-import dev.moefrontier.harness.eval.Evaluator;
+import dev.moefrontier.harness.spi.Evaluator;
 import dev.moefrontier.harness.eval.LmEvalResults;
 import dev.moefrontier.harness.eval.MetricValue;
 import dev.moefrontier.harness.eval.Suite;
 import dev.moefrontier.harness.io.Checkpoint;
 import dev.moefrontier.harness.model.ModelPatch;
 import dev.moefrontier.harness.model.MoeTransformer;
-import dev.moefrontier.harness.registry.Registry;
+import dev.moefrontier.harness.spi.Registry;
 import dev.moefrontier.harness.runtime.Numerics;
 import dev.moefrontier.harness.util.Progress;
 import dev.moefrontier.harness.util.Provenance;
@@ -37,7 +38,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -339,11 +339,9 @@ public final class GroupRunner {
         write(dir.resolve(".done"), groupKey);
     }
 
-    /** The registered analyzers, in discovery order. */
+    /** The registered analyzers, by name. */
     private static List<GroupAnalyzer> analyzers() {
-        List<GroupAnalyzer> out = new ArrayList<>();
-        ServiceLoader.load(GroupAnalyzer.class, Thread.currentThread().getContextClassLoader()).forEach(out::add);
-        return out;
+        return Registry.load(GroupAnalyzer.class, "analyzer").all();
     }
 
     private static String sha256(String s) {

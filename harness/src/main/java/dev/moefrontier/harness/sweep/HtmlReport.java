@@ -1,5 +1,6 @@
 package dev.moefrontier.harness.sweep;
 
+import dev.moefrontier.harness.spi.ReportRenderer;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;

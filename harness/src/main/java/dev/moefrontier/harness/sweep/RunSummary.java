@@ -1,6 +1,6 @@
 package dev.moefrontier.harness.sweep;
 
-import dev.moefrontier.harness.compress.Compressor;
+import dev.moefrontier.harness.spi.Compressor;
 import dev.moefrontier.harness.compress.CompressorCatalog;
 import java.util.List;
 import java.util.Map;

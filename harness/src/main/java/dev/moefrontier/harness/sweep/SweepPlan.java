@@ -6,7 +6,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.moefrontier.harness.compress.Compressor;
+import dev.moefrontier.harness.spi.Compressor;
 import dev.moefrontier.harness.compress.CompressorCatalog;
 import dev.moefrontier.harness.io.CheckpointException;
 import dev.moefrontier.harness.util.AtomicFiles;

@@ -2,7 +2,7 @@ package dev.moefrontier.harness.sweep;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.moefrontier.harness.eval.Evaluator;
+import dev.moefrontier.harness.spi.Evaluator;
 import dev.moefrontier.harness.eval.Suite;
 import dev.moefrontier.harness.io.Checkpoint;
 import dev.moefrontier.harness.io.CheckpointException;

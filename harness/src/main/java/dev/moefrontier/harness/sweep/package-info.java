@@ -6,7 +6,7 @@
  * (the whole spec checked before any work), {@link dev.moefrontier.harness.sweep.SweepRunner}, {@link
  * dev.moefrontier.harness.sweep.CellFingerprint} (what defines a cell's result), {@link
  * dev.moefrontier.harness.sweep.Collector} and {@link dev.moefrontier.harness.sweep.ReferenceCheck}. Plug-in surface:
- * {@link dev.moefrontier.harness.sweep.GroupAnalyzer} (per-backbone analyses) and {@link
- * dev.moefrontier.harness.sweep.ReportRenderer} (plots).
+ * {@link dev.moefrontier.harness.spi.GroupAnalyzer} (per-backbone analyses) and {@link
+ * dev.moefrontier.harness.spi.ReportRenderer} (plots).
  */
 package dev.moefrontier.harness.sweep;

@@ -1,5 +1,6 @@
 package dev.moefrontier.harness.calib;
 
+import dev.moefrontier.harness.spi.CalibrationStatistic;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,5 +1,7 @@
 package dev.moefrontier.harness.registry;
 
+import dev.moefrontier.harness.spi.Named;
+import dev.moefrontier.harness.spi.Registry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

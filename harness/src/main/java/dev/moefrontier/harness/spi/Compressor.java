@@ -1,15 +1,20 @@
-package dev.moefrontier.harness.compress;
+package dev.moefrontier.harness.spi;
 
-import dev.moefrontier.harness.calib.CalibrationStatistic;
+import dev.moefrontier.harness.compress.Budget;
+import dev.moefrontier.harness.compress.CompressionContext;
+import dev.moefrontier.harness.compress.OptionSpec;
+import dev.moefrontier.harness.compress.Options;
+import dev.moefrontier.harness.compress.PruningPlan;
+import dev.moefrontier.harness.spi.CalibrationStatistic;
 import dev.moefrontier.harness.model.ModelConfig;
-import dev.moefrontier.harness.registry.Named;
+import dev.moefrontier.harness.spi.Named;
 import java.util.List;
 import java.util.Set;
 
 /**
  * A learning-free MoE compressor: turns a model, its calibration statistics, a target ratio and options into a
  * {@link PruningPlan}. Implementations are stateless; register them in
- * {@code META-INF/services/dev.moefrontier.harness.compress.Compressor}.
+ * {@code META-INF/services/dev.moefrontier.harness.spi.Compressor}.
  */
 public interface Compressor extends Named {
 

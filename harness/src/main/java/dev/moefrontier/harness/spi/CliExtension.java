@@ -1,12 +1,17 @@
-package dev.moefrontier.harness.cli;
+package dev.moefrontier.harness.spi;
 
 import java.util.List;
 
 /**
  * Lets a module add {@code frontier} subcommands (picocli {@code @Command} objects) without the harness depending on
- * it: list the implementation in {@code META-INF/services/dev.moefrontier.harness.cli.CliExtension}.
+ * it: list the implementation in {@code META-INF/services/dev.moefrontier.harness.spi.CliExtension}.
  */
-public interface CliExtension {
+public interface CliExtension extends Named {
+    @Override
+    default String description() {
+        return "subcommands " + commands().size() + ", benchmarks " + benchmarks().size();
+    }
+
     /** Command objects to add, each annotated with picocli's {@code @Command(name = ...)}. */
     List<Object> commands();
 

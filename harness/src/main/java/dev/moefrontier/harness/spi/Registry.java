@@ -1,4 +1,4 @@
-package dev.moefrontier.harness.registry;
+package dev.moefrontier.harness.spi;
 
 import java.net.URL;
 import java.util.ArrayList;

@@ -1,9 +1,12 @@
-package dev.moefrontier.harness.eval;
+package dev.moefrontier.harness.spi;
 
+import dev.moefrontier.harness.eval.EvalContext;
+import dev.moefrontier.harness.eval.Evaluation;
+import dev.moefrontier.harness.eval.Request;
 import dev.moefrontier.harness.compress.OptionSpec;
 import dev.moefrontier.harness.compress.Options;
 import dev.moefrontier.harness.io.CheckpointException;
-import dev.moefrontier.harness.registry.Named;
+import dev.moefrontier.harness.spi.Named;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +16,7 @@ import java.util.stream.Stream;
 
 /**
  * A task that scores a (possibly compressed) model. Register implementations in
- * {@code META-INF/services/dev.moefrontier.harness.eval.Evaluator}.
+ * {@code META-INF/services/dev.moefrontier.harness.spi.Evaluator}.
  */
 public interface Evaluator extends Named {
 

@@ -1,5 +1,6 @@
-package dev.moefrontier.harness.sweep;
+package dev.moefrontier.harness.spi;
 
+import dev.moefrontier.harness.sweep.Cell;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.PruningPlan;
 import java.io.IOException;
@@ -7,17 +8,19 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import dev.moefrontier.harness.calib.CalibrationStatistic;
+import dev.moefrontier.harness.spi.CalibrationStatistic;
 
 /**
  * Extra per-backbone outputs of a sweep computed while the model is loaded (e.g. the Hodge-mass balance of every
  * compressor's kept set). Register implementations in
- * {@code META-INF/services/dev.moefrontier.harness.sweep.GroupAnalyzer}; the collector concatenates the CSV files
+ * {@code META-INF/services/dev.moefrontier.harness.spi.GroupAnalyzer}; the collector concatenates the CSV files
  * they write (same name, same header) across backbones.
  */
-public interface GroupAnalyzer {
-    /** Short name for logs. */
-    String name();
+public interface GroupAnalyzer extends Named {
+    @Override
+    default String description() {
+        return "sweep analysis tables";
+    }
 
     /** Calibration statistics the analyzer reads (collected with the compressors' in the group's one pass). */
     default Set<CalibrationStatistic> statistics() {

@@ -1,11 +1,12 @@
-package dev.moefrontier.harness.compress;
+package dev.moefrontier.harness.spi;
 
+import dev.moefrontier.harness.compress.CompressorCatalog;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Builds compressors whose names are composed from others, such as {@code reap+wanda}. Register implementations in
- * {@code META-INF/services/dev.moefrontier.harness.compress.CompressorFactory}.
+ * {@code META-INF/services/dev.moefrontier.harness.spi.CompressorFactory}.
  */
 public interface CompressorFactory {
     /** The compressor called {@code name}, if this factory understands the name. */

@@ -1,4 +1,4 @@
-package dev.moefrontier.harness.registry;
+package dev.moefrontier.harness.spi;
 
 /** Something users choose by name on the command line or in a sweep spec: a compressor, a task, a renderer. */
 public interface Named {

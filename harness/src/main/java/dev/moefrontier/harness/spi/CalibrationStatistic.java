@@ -1,9 +1,11 @@
-package dev.moefrontier.harness.calib;
+package dev.moefrontier.harness.spi;
 
+import dev.moefrontier.harness.calib.CalibrationData;
+import dev.moefrontier.harness.calib.CalibrationStats;
 import dev.moefrontier.harness.model.ModelConfig;
 import dev.moefrontier.harness.model.MoeLayerEvent;
 import dev.moefrontier.harness.model.MoeTransformer;
-import dev.moefrontier.harness.registry.Named;
+import dev.moefrontier.harness.spi.Named;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -17,7 +19,7 @@ import java.util.function.Consumer;
  * {@link #parameters()}. State is named arrays of doubles per MoE layer; that is also the cached layout.
  *
  * <p>A compressor declares the statistics it reads by returning them from {@link
- * dev.moefrontier.harness.compress.Compressor#statistics} (no registration needed) and reads them with {@link
+ * dev.moefrontier.harness.spi.Compressor#statistics} (no registration needed) and reads them with {@link
  * CalibrationStats#values(CalibrationStatistic, int)} or a typed view the statistic's module provides.
  */
 public interface CalibrationStatistic extends Named {

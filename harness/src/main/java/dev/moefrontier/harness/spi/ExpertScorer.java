@@ -1,5 +1,10 @@
-package dev.moefrontier.harness.compress;
+package dev.moefrontier.harness.spi;
 
+import dev.moefrontier.harness.compress.CompressionContext;
+import dev.moefrontier.harness.compress.Decisions;
+import dev.moefrontier.harness.compress.LayerPlan;
+import dev.moefrontier.harness.compress.Options;
+import dev.moefrontier.harness.compress.PruningPlan;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
