@@ -112,7 +112,7 @@ final class HybridCompressor implements Compressor {
         int e = ctx.config().moe().numExperts();
         double achieved = (double) ctx.pruneCount(r1) / e;
         double r2 = r2(ctx.config(), ratio, r1);
-        MaskSpec spec = MaskSpec.of("unstructured", r2, options.getBool("wanda.sequential"), options.getString("wanda.empty"));
+        MaskSpec spec = MaskSpec.of("wanda", "unstructured", r2, options.getBool("wanda.sequential"), options.getString("wanda.empty"));
         Map<String, String> info = new LinkedHashMap<>(stage1.info());
         info.put("stage1", expert.name());
         PlanFigures figures = stage1.figures().plus(PlanFigures.builder().number(PlanFigures.EXPERT_STAGE_RATIO, r1)

@@ -24,6 +24,7 @@ public final class HybridFactory implements CompressorFactory {
 
     @Override
     public List<String> patterns() {
-        return List.of("X+wanda (any expert compressor X, e.g. reap+wanda)");
+        return List.of("X+wanda (any expert compressor X, e.g. reap+wanda); options r1 (stage-1 expert ratio), wanda.sequential,"
+                + " wanda.empty");
     }
 }

@@ -27,7 +27,7 @@ public final class WandaCompressor implements Compressor {
     }
 
     static MaskSpec spec(Options o, double sparsity) {
-        return MaskSpec.of(o.getString("wanda.pattern"), sparsity, o.getBool("wanda.sequential"), o.getString("wanda.empty"));
+        return MaskSpec.of("wanda", o.getString("wanda.pattern"), sparsity, o.getBool("wanda.sequential"), o.getString("wanda.empty"));
     }
 
     @Override

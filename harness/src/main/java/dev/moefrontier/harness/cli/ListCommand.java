@@ -79,7 +79,7 @@ final class ListCommand implements Callable<Integer> {
         }
         for (String p : catalog.patterns()) {
             System.out.println();
-            System.out.println("also: " + p + "; options r1 (stage-1 expert ratio), wanda.sequential, wanda.empty");
+            System.out.println("also: " + p);
         }
         return 0;
     }

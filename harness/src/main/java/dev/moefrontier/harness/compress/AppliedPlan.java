@@ -239,12 +239,12 @@ public final class AppliedPlan implements ModelPatch, AutoCloseable {
     /** Masks the [rows, cols] block at {@code off} of {@code a} in place. */
     private static void maskRows(float[] a, int off, int rows, int cols, double[] norms, MaskSpec spec, java.security.MessageDigest digest) {
         float[] block = java.util.Arrays.copyOfRange(a, off, off + rows * cols);
-        boolean[] keep = WandaMask.keep(block, rows, cols, norms, spec);
+        boolean[] keep = WeightMasks.rule(spec).keep(block, rows, cols, norms, spec);
         if (digest != null) {
-            WandaMask.digest(digest, keep);
+            WeightMasks.digest(digest, keep);
             return;
         }
-        WandaMask.apply(block, keep);
+        WeightMasks.apply(block, keep);
         System.arraycopy(block, 0, a, off, block.length);
     }
 
@@ -269,17 +269,17 @@ public final class AppliedPlan implements ModelPatch, AutoCloseable {
         int ii = (int) inter;
         float[] gate = java.util.Arrays.copyOfRange(gu, 0, ii * hi);
         float[] up = java.util.Arrays.copyOfRange(gu, ii * hi, 2 * ii * hi);
-        boolean[] kg = WandaMask.keep(gate, ii, hi, in, spec);
-        boolean[] ku = WandaMask.keep(up, ii, hi, in, spec);
-        boolean[] kd = WandaMask.keep(dn, hi, ii, mid, spec);
+        boolean[] kg = WeightMasks.rule(spec).keep(gate, ii, hi, in, spec);
+        boolean[] ku = WeightMasks.rule(spec).keep(up, ii, hi, in, spec);
+        boolean[] kd = WeightMasks.rule(spec).keep(dn, hi, ii, mid, spec);
         if (digest != null) {
-            WandaMask.digest(digest, kg);
-            WandaMask.digest(digest, ku);
-            WandaMask.digest(digest, kd);
+            WeightMasks.digest(digest, kg);
+            WeightMasks.digest(digest, ku);
+            WeightMasks.digest(digest, kd);
         }
-        WandaMask.apply(gate, kg);
-        WandaMask.apply(up, ku);
-        WandaMask.apply(dn, kd);
+        WeightMasks.apply(gate, kg);
+        WeightMasks.apply(up, ku);
+        WeightMasks.apply(dn, kd);
         System.arraycopy(gate, 0, gu, 0, gate.length);
         System.arraycopy(up, 0, gu, gate.length, up.length);
         return new NDArray[] {m.create(gu, new Shape(i2, h)).transpose(), m.create(dn, new Shape(h, inter)).transpose()};

@@ -192,7 +192,7 @@ public final class PruningPlan {
         o.add("accounting", acc);
         if (maskSpec != null) {
             JsonObject ms = new JsonObject();
-            ms.addProperty("method", "wanda");
+            ms.addProperty("method", maskSpec.method());
             ms.addProperty("pattern", maskSpec.pattern());
             ms.addProperty("sparsity", maskSpec.sparsity());
             ms.addProperty("sequential", maskSpec.sequential());
@@ -292,7 +292,10 @@ public final class PruningPlan {
         MaskSpec spec = null;
         if (o.has("masks")) {
             JsonObject ms = o.getAsJsonObject("masks");
-            spec = MaskSpec.of(ms.get("pattern").getAsString(), ms.get("sparsity").getAsDouble(),
+            if (!ms.has("method")) {
+                throw new IllegalArgumentException("masks name no method (the weight-mask rule that decides them)");
+            }
+            spec = MaskSpec.of(str(ms, "method"), ms.get("pattern").getAsString(), ms.get("sparsity").getAsDouble(),
                     ms.get("sequential").getAsBoolean(), ms.get("empty_experts").getAsString());
         }
         Map<String, String> info = new LinkedHashMap<>();

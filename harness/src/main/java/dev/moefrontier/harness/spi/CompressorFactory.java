@@ -12,6 +12,6 @@ public interface CompressorFactory {
     /** The compressor called {@code name}, if this factory understands the name. */
     Optional<Compressor> create(String name, CompressorCatalog catalog);
 
-    /** Name patterns for listings, e.g. "X+wanda". */
+    /** Name patterns for listings, each with what it accepts, e.g. "X+wanda (...); options r1, ...". */
     List<String> patterns();
 }

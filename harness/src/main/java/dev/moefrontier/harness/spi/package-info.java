@@ -8,6 +8,8 @@
  *       {@code X+wanda}): options, the calibration statistics it reads, a plan per ratio.</li>
  *   <li>{@link dev.moefrontier.harness.spi.CalibrationStatistic}: a statistic collected in the calibration pass
  *       (streamed) or by passes of its own (computed), cached by name, version and parameters.</li>
+ *   <li>{@link dev.moefrontier.harness.spi.WeightMaskRule}: which weights a plan's masks keep, from the per-input
+ *       statistics the compressor recorded (a plan names its rule; the harness applies it).</li>
  *   <li>{@link dev.moefrontier.harness.spi.Evaluator}: a task (perplexity, multiple choice) and its metrics with their
  *       direction.</li>
  *   <li>{@link dev.moefrontier.harness.spi.GroupAnalyzer}: per-backbone tables of a sweep (CSV, markdown summaries);

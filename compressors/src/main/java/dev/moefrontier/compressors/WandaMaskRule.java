@@ -1,6 +1,7 @@
-package dev.moefrontier.harness.compress;
+package dev.moefrontier.compressors;
 
-import java.security.MessageDigest;
+import dev.moefrontier.harness.compress.MaskSpec;
+import dev.moefrontier.harness.spi.WeightMaskRule;
 import java.util.Arrays;
 
 /**
@@ -11,15 +12,24 @@ import java.util.Arrays;
  * a few dozen scores hold grid-level near-ties often enough to contradict them (mixtral-a, layer 1, expert 6, down,
  * row 9). A mask that moves with the machine shows up as a changed mask checksum in the plan-aware check.
  */
-public final class WandaMask {
-    private WandaMask() {}
+public final class WandaMaskRule implements WeightMaskRule {
+    @Override
+    public String name() {
+        return "wanda";
+    }
+
+    @Override
+    public String description() {
+        return "Wanda: per output row, zero the lowest |W_ij| * ||X_j|| (unstructured or N:M)";
+    }
 
     /**
      * The kept positions of {@code w} ([out, in], row-major).
      *
      * @param sumSq Σ X_j² per input, or null for plain magnitude (||X_j|| = 1)
      */
-    public static boolean[] keep(float[] w, int out, int in, double[] sumSq, MaskSpec spec) {
+    @Override
+    public boolean[] keep(float[] w, int out, int in, double[] sumSq, MaskSpec spec) {
         if (w.length != out * in || (sumSq != null && sumSq.length != in)) {
             throw new IllegalArgumentException("weight [" + out + ", " + in + "] and " + (sumSq == null ? 0 : sumSq.length) + " input norms");
         }
@@ -48,25 +58,5 @@ public final class WandaMask {
             }
         }
         return keep;
-    }
-
-    /** Zeroes the pruned positions of {@code w} in place. */
-    public static void apply(float[] w, boolean[] keep) {
-        for (int i = 0; i < w.length; i++) {
-            if (!keep[i]) {
-                w[i] = 0f;
-            }
-        }
-    }
-
-    /** Feeds a mask into a checksum, 8 positions per byte. */
-    public static void digest(MessageDigest md, boolean[] keep) {
-        byte[] bits = new byte[(keep.length + 7) / 8];
-        for (int i = 0; i < keep.length; i++) {
-            if (keep[i]) {
-                bits[i >> 3] |= (byte) (1 << (i & 7));
-            }
-        }
-        md.update(bits);
     }
 }
