@@ -15,9 +15,10 @@ import org.knowm.xchart.style.AxesChartStyler;
 import org.knowm.xchart.style.Styler;
 
 /** Shared chart styling and writing (PNG for the report, SVG for papers). */
-final class Figures {
-    static final int WIDTH = 900;
-    static final int HEIGHT = 560;
+public final class Figures {
+    /** Pixel size of every figure. */
+    public static final int WIDTH = 900;
+    public static final int HEIGHT = 560;
 
     private Figures() {}
 

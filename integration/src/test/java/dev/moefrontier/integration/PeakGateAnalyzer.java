@@ -1,4 +1,4 @@
-package dev.moefrontier.plots;
+package dev.moefrontier.integration;
 
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.PruningPlan;

@@ -1,4 +1,4 @@
-package dev.moefrontier.plots;
+package dev.moefrontier.integration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

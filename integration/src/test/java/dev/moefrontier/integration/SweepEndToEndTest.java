@@ -1,4 +1,6 @@
-package dev.moefrontier.plots;
+package dev.moefrontier.integration;
+
+import dev.moefrontier.plots.Figures;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
