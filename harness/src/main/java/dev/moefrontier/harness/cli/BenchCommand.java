@@ -12,12 +12,12 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmarks that print their figures (forward throughput, streaming memory).",
             "forward: tokens/s against the matmul roofline; stream: peak RSS of a streamed forward;",
-            "aimer: AIMER scoring time; calibration: calibration-pass tokens/s;",
+            "calibration: calibration-pass tokens/s;",
             "loglikelihood: evaluation requests/s (MMLU- and ARC-shaped, cold and cached);",
             "digest: the content hash + NaN/Inf scan every cache key rests on, against a plain read."},
-        subcommands = {BenchForward.class, BenchStream.class, BenchStreamProbe.class, BenchAimer.class, BenchCalibration.class,
+        subcommands = {BenchForward.class, BenchStream.class, BenchStreamProbe.class, BenchCalibration.class,
             LoglikelihoodBench.class, BenchDigest.class})
-final class BenchCommand implements Runnable {
+public final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -26,7 +26,8 @@ final class BenchCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    static void deleteTree(Path dir) {
+    /** Deletes a temporary tree, best effort (benchmarks clean up after themselves). */
+    public static void deleteTree(Path dir) {
         if (dir == null || !Files.exists(dir)) {
             return;
         }
@@ -38,7 +39,7 @@ final class BenchCommand implements Runnable {
     }
 
     /** A synthetic OLMoE-shaped checkpoint in a temporary directory. */
-    static Path olmoeShaped(Path tmp, int layers, int hidden, int experts, int topk, int intermediate) throws IOException {
+    public static Path olmoeShaped(Path tmp, int layers, int hidden, int experts, int topk, int intermediate) throws IOException {
         Path dir = tmp.resolve("olmoe-synthetic");
         System.out.printf("generating OLMoE-shaped checkpoint: %d layers, H=%d, %d experts (top-%d, I=%d)...%n", layers, hidden,
                 experts, topk, intermediate);

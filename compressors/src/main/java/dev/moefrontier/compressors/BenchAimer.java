@@ -1,4 +1,4 @@
-package dev.moefrontier.harness.cli;
+package dev.moefrontier.compressors;
 
 import static dev.moefrontier.harness.cli.BenchCommand.deleteTree;
 import static dev.moefrontier.harness.cli.BenchCommand.olmoeShaped;
@@ -12,7 +12,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code frontier bench aimer}. */
+/** {@code frontier bench aimer} (contributed by this module through {@link CompressorBenchmarks}). */
 @Command(name = "aimer", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"AIMER scoring time on a synthetic 64-expert x 16-layer OLMoE-shaped checkpoint.",
             "AIMER reads expert weights straight from the checkpoint's memory maps (no forward pass)."})
@@ -34,8 +34,7 @@ final class BenchAimer implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        var scorer = (dev.moefrontier.harness.spi.ExpertScorer)
-                dev.moefrontier.harness.compress.CompressorCatalog.load().get("aimer");
+        var scorer = new AimerCompressor();
         Path tmp = Files.createTempDirectory("frontier-aimer");
         try {
             Path dir = olmoeShaped(tmp, layers, hidden, experts, 8, intermediate);
