@@ -163,7 +163,9 @@ public record PlanRecord(String backbone, String compressor, String options, Str
 
     /**
      * The largest reference margin among the layers where {@code run} decided differently, or null when a changed layer
-     * has no recorded margin, a layer is missing on either side or the mode changed (nothing says it was a near-tie).
+     * has no recorded margin, a layer is missing on either side or the mode changed (nothing says it was a near-tie). A
+     * layer whose experts agree and only the weight masks differ counts as margin 0: masks rank per-weight scores
+     * exactly, so any floating-point difference can reorder a tie.
      */
     public Double largestChangedMargin(PlanRecord run) {
         if (!mode.equals(run.mode) || layers.size() != run.layers.size()) {
@@ -177,14 +179,14 @@ public record PlanRecord(String backbone, String compressor, String options, Str
             if (b == null) {
                 return null;
             }
-            boolean same = set(a.kept).equals(set(b.kept)) && a.redirect.equals(b.redirect) && sameGroups(a.merges, b.merges)
-                    && java.util.Objects.equals(a.masks, b.masks);
-            if (!same) {
+            boolean sameExperts = set(a.kept).equals(set(b.kept)) && a.redirect.equals(b.redirect) && sameGroups(a.merges, b.merges);
+            if (!sameExperts) {
                 if (a.margin == null) {
                     return null;
                 }
                 largest = Math.max(largest, a.margin);
             }
+            // only the masks moved: per-weight scores are compared exactly (methods.md §10), a margin of 0 by construction
         }
         return largest;
     }

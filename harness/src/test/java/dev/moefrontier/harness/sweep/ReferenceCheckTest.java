@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.moefrontier.harness.compress.LayerMasks;
 import dev.moefrontier.harness.compress.LayerPlan;
 import dev.moefrontier.harness.compress.PruningPlan;
 import dev.moefrontier.harness.testing.Cli;
@@ -102,6 +103,13 @@ class ReferenceCheckTest {
         assertTrue(r.out().contains("1 plan change(s) at reference near-ties on another CPU (warnings)"), r.out());
         assertTrue(r.out().contains("1 of 2 plans identical (1 values of changed plans not compared)"), r.out());
 
+        Path moved = folder("moved", 9.0, 4.0, new int[] {0, 1, 2, 5}, cpuEnv("GenuineIntel"), false);
+        String csv = Files.readString(moved.resolve("frontier.csv"));
+        Files.writeString(moved.resolve("frontier.csv"), csv.replaceFirst(",0.4,mini_ppl", ",0.45,mini_ppl"));
+        Cli.Result compression = Cli.run("check", moved.toString(), "--against", ref.toString());
+        assertEquals(1, compression.status(), "a near-tie must still remove what the reference removed: " + compression.out());
+        assertTrue(compression.out().contains("COMPRESSION"), compression.out());
+
         Path same = folder("same", 9.0, 4.0, new int[] {0, 1, 2, 5}, cpuEnv("AuthenticAMD"), false);
         Cli.Result strict = Cli.run("check", same.toString(), "--against", ref.toString());
         assertEquals(1, strict.status(), "on the reference's own CPU every plan change fails: " + strict.out());
@@ -116,6 +124,23 @@ class ReferenceCheckTest {
         Files.writeString(ref.resolve("tolerances.json"), "{\"default\": {\"abs\": 0, \"rel\": 0.01}, \"plan_margin\": 1e-3}");
         Cli.Result clear = Cli.run("check", other.toString(), "--against", ref.toString());
         assertEquals(1, clear.status(), "a decision the reference took with a clear margin (0.01) must not change: " + clear.out());
+    }
+
+    @Test
+    void onAnotherCpuAPlanWhoseOnlyChangeIsItsMasksIsANearTie() {
+        LayerMasks a = new LayerMasks(Map.of(), null, "aaaa");
+        LayerMasks b = new LayerMasks(Map.of(), null, "bbbb");
+        int[] kept = {0, 1, 2, 3};
+        PlanRecord ref = PlanRecord.of(REAP, masked(kept, a, 0.01));
+        assertEquals(0.0, ref.largestChangedMargin(PlanRecord.of(REAP, masked(kept, b, 0.01))), "masks alone: a tie by construction");
+        assertEquals(0.01, ref.largestChangedMargin(PlanRecord.of(REAP, masked(new int[] {0, 1, 2, 5}, b, 0.01))), 0.0,
+                "when the experts moved too, their margin counts");
+        assertEquals(0.0, ref.largestChangedMargin(PlanRecord.of(REAP, masked(kept, a, 0.01))), "nothing changed");
+    }
+
+    private static PruningPlan masked(int[] kept, LayerMasks masks, double margin) {
+        LayerPlan lp = LayerPlan.keep(1, 8, kept).withMasks(masks);
+        return new PruningPlan("reap", Map.of(), 0.5, PruningPlan.Mode.DROP, List.of(lp), null, Map.of()).withMargins(Map.of(1, margin));
     }
 
     @Test
