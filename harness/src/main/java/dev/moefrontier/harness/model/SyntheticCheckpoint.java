@@ -45,7 +45,7 @@ public final class SyntheticCheckpoint {
             throw new IllegalArgumentException("unsupported model_type " + modelType + " (supported: " + Families.supported() + ")");
         }
         this.modelType = modelType;
-        this.fused = modelType.equals("qwen3_5_moe");
+        this.fused = conventions(modelType).fusedExperts();
     }
 
     public static SyntheticCheckpoint of(String modelType) {
@@ -129,16 +129,34 @@ public final class SyntheticCheckpoint {
         return this;
     }
 
-    /** The config.json this generator writes. */
+    /**
+     * What a synthetic checkpoint writes per family beyond what its {@link Family} row says: the released models'
+     * conventions (architecture class, dtype key, RoPE base, norm_topk_prob, fused expert storage, nested text config
+     * type). Adding a family = a {@link Families} row and a row here.
+     */
+    private record Conventions(String architecture, String dtypeKey, double ropeTheta, Boolean normTopk, boolean fusedExperts,
+            String textModelType) {}
+
+    private static final Map<String, Conventions> CONVENTIONS = Map.of(
+            "olmoe", new Conventions("OlmoeForCausalLM", "torch_dtype", 10000.0, false, false, null),
+            "qwen2_moe", new Conventions("Qwen2MoeForCausalLM", "torch_dtype", 1e6, false, false, null),
+            "qwen3_moe", new Conventions("Qwen3MoeForCausalLM", "torch_dtype", 1e6, true, false, null),
+            "mixtral", new Conventions("MixtralForCausalLM", "torch_dtype", 1e6, null, false, null),
+            "qwen3_5_moe", new Conventions("Qwen3_5MoeForConditionalGeneration", "dtype", 1e7, null, true, "qwen3_5_moe_text"));
+
+    private static Conventions conventions(String modelType) {
+        Conventions c = CONVENTIONS.get(modelType);
+        if (c == null) {
+            throw new IllegalArgumentException("no synthetic-checkpoint conventions for model_type " + modelType);
+        }
+        return c;
+    }
+
+    /** The config.json this generator writes: the family's keys (from its {@link Family} row) and conventions. */
     public JsonObject config() {
+        Family f = Families.get(modelType);
+        Conventions c = conventions(modelType);
         JsonObject t = new JsonObject();
-        String arch = switch (modelType) {
-            case "olmoe" -> "OlmoeForCausalLM";
-            case "qwen2_moe" -> "Qwen2MoeForCausalLM";
-            case "qwen3_moe" -> "Qwen3MoeForCausalLM";
-            case "mixtral" -> "MixtralForCausalLM";
-            default -> "Qwen3_5MoeForConditionalGeneration";
-        };
         t.addProperty("hidden_act", "silu");
         t.addProperty("hidden_size", hidden);
         t.addProperty("num_hidden_layers", layers);
@@ -150,70 +168,57 @@ public final class SyntheticCheckpoint {
         t.addProperty("max_position_embeddings", 4096);
         t.addProperty("num_experts_per_tok", topK);
         t.addProperty("tie_word_embeddings", tie);
-        t.addProperty(modelType.equals("qwen3_5_moe") ? "dtype" : "torch_dtype", dtypeName());
-        switch (modelType) {
-            case "olmoe" -> {
-                t.addProperty("num_experts", experts);
-                t.addProperty("intermediate_size", expertIntermediate);
-                t.addProperty("rope_theta", 10000.0);
-                t.addProperty("norm_topk_prob", false);
-            }
-            case "mixtral" -> {
-                t.addProperty("num_local_experts", experts);
-                t.addProperty("intermediate_size", expertIntermediate);
-                t.addProperty("rope_theta", 1e6);
-            }
-            case "qwen2_moe", "qwen3_moe" -> {
-                t.addProperty("num_experts", experts);
-                t.addProperty("moe_intermediate_size", expertIntermediate);
-                t.addProperty("intermediate_size", 2 * expertIntermediate);
-                t.addProperty("decoder_sparse_step", 1);
-                t.add("mlp_only_layers", new JsonArray());
-                t.addProperty("rope_theta", 1e6);
-                t.addProperty("norm_topk_prob", modelType.equals("qwen3_moe"));
-                if (modelType.equals("qwen2_moe")) {
-                    t.addProperty("shared_expert_intermediate_size", sharedIntermediate);
-                }
-            }
-            default -> {
-                t.addProperty("model_type", "qwen3_5_moe_text");
-                t.addProperty("num_experts", experts);
-                t.addProperty("moe_intermediate_size", expertIntermediate);
-                t.addProperty("shared_expert_intermediate_size", sharedIntermediate);
-                t.addProperty("full_attention_interval", fullAttentionInterval);
-                JsonArray types = new JsonArray();
-                for (int i = 0; i < layers; i++) {
-                    types.add((i + 1) % fullAttentionInterval == 0 ? "full_attention" : "linear_attention");
-                }
-                t.add("layer_types", types);
-                t.addProperty("linear_num_key_heads", Math.max(1, heads / 2));
-                t.addProperty("linear_num_value_heads", heads);
-                t.addProperty("linear_key_head_dim", headDim);
-                t.addProperty("linear_value_head_dim", headDim);
-                t.addProperty("linear_conv_kernel_dim", 4);
-                t.addProperty("attn_output_gate", true);
-                t.addProperty("partial_rotary_factor", 0.25);
-                JsonObject rope = new JsonObject();
-                rope.addProperty("rope_type", "default");
-                rope.addProperty("rope_theta", 1e7);
-                rope.addProperty("partial_rotary_factor", 0.25);
-                t.add("rope_parameters", rope);
-                t.addProperty("mtp_num_hidden_layers", 0);
-            }
+        t.addProperty(c.dtypeKey(), dtypeName());
+        t.addProperty(f.numExpertsKey(), experts);
+        t.addProperty(f.expertIntermediateKey(), expertIntermediate);
+        if (f.denseIntermediateKey() != null && !f.denseIntermediateKey().equals(f.expertIntermediateKey())) {
+            t.addProperty(f.denseIntermediateKey(), 2 * expertIntermediate);
         }
-        if (!modelType.equals("qwen3_5_moe")) {
+        if (f.sparseLayers() == Family.SparseLayers.STEP_AND_MLP_ONLY) {
+            t.addProperty("decoder_sparse_step", 1);
+            t.add("mlp_only_layers", new JsonArray());
+        }
+        if (c.normTopk() != null) {
+            t.addProperty("norm_topk_prob", c.normTopk());
+        }
+        if (f.sharedExpert()) {
+            t.addProperty("shared_expert_intermediate_size", sharedIntermediate);
+        }
+        if (f.hybridAttention()) {
+            t.addProperty("full_attention_interval", fullAttentionInterval);
+            JsonArray types = new JsonArray();
+            for (int i = 0; i < layers; i++) {
+                types.add((i + 1) % fullAttentionInterval == 0 ? "full_attention" : "linear_attention");
+            }
+            t.add("layer_types", types);
+            t.addProperty("linear_num_key_heads", Math.max(1, heads / 2));
+            t.addProperty("linear_num_value_heads", heads);
+            t.addProperty("linear_key_head_dim", headDim);
+            t.addProperty("linear_value_head_dim", headDim);
+            t.addProperty("linear_conv_kernel_dim", 4);
+            t.addProperty("attn_output_gate", true);
+            t.addProperty("partial_rotary_factor", 0.25);
+            JsonObject rope = new JsonObject();
+            rope.addProperty("rope_type", "default");
+            rope.addProperty("rope_theta", c.ropeTheta());
+            rope.addProperty("partial_rotary_factor", 0.25);
+            t.add("rope_parameters", rope);
+            t.addProperty("mtp_num_hidden_layers", 0);
+        } else {
+            t.addProperty("rope_theta", c.ropeTheta());
+        }
+        JsonArray arch = new JsonArray();
+        arch.add(c.architecture());
+        if (f.textConfigKey() == null) {
             t.addProperty("model_type", modelType);
-            JsonArray a = new JsonArray();
-            a.add(arch);
-            t.add("architectures", a);
+            t.add("architectures", arch);
             return t;
         }
+        t.addProperty("model_type", c.textModelType());
         JsonObject root = new JsonObject();
-        JsonArray a = new JsonArray();
-        a.add(arch);
-        root.add("architectures", a);
-        root.addProperty("model_type", "qwen3_5_moe");
-        root.add("text_config", t);
+        root.add("architectures", arch);
+        root.addProperty("model_type", modelType);
+        root.add(f.textConfigKey(), t);
         root.addProperty("tie_word_embeddings", tie);
         return root;
     }
