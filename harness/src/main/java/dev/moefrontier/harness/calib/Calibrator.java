@@ -102,16 +102,16 @@ public final class Calibrator {
         if (!streamed.isEmpty()) {
             StatsCollector collector = new StatsCollector(model.config(), streamed);
             pass(model, data, collector, ModelPatch.NONE);
-            CalibrationStats fresh = collector.result(meta);
-            if (streamed.contains(RoutingStatistics.ROUTING)) {
-                coverage(fresh).forEach(log);
-            }
             for (CalibrationStatistic.Streamed st : streamed) {
                 Map<Integer, Map<String, double[]>> v = collector.values(st);
+                CalibrationStats.checkFinite(st, v); // nothing non-finite is cached
                 store(key, st, v, meta);
                 have.put(st.id(), v);
             }
             stats = new CalibrationStats(have, meta);
+            if (streamed.contains(RoutingStatistics.ROUTING)) {
+                coverage(stats).forEach(log);
+            }
         }
         while (!computed.isEmpty()) {
             CalibrationStatistic.Computed next = null;

@@ -11,7 +11,7 @@ public final class LayerStats {
     private final long tokens;
     private final long[] counts;
     private final double[] gateMoments; // [α * E + e]
-    private final double[] moments; // [(α * 3 + β) * E + e], or null when output norms were not collected
+    private final double[] moments; // [(α * 2 + β − 1) * E + e] for β ≥ 1, or null when output norms were not collected
 
     LayerStats(int layer, Map<String, double[]> routing, Map<String, double[]> norms) {
         this.layer = layer;
@@ -61,6 +61,6 @@ public final class LayerStats {
             throw new IllegalStateException("calibration statistic 'output-norms' was not collected (declare"
                     + " RoutingStatistics.OUTPUT_NORMS in the compressor's statistics())");
         }
-        return moments[(alpha * p + beta) * counts.length + e];
+        return moments[(alpha * (p - 1) + beta - 1) * counts.length + e];
     }
 }

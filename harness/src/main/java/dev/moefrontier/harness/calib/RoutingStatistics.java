@@ -21,24 +21,26 @@ public final class RoutingStatistics {
      * [E], {@code gate_moments} [3 * E], index α * E + e.
      */
     public static final CalibrationStatistic.Streamed ROUTING = new Moments("routing",
-            "tokens, routed-token counts and gate-weight moments per expert", 1);
+            "tokens, routed-token counts and gate-weight moments per expert", false);
 
     /**
-     * {@code output-norms}: Σ_{x in X_e} g^α ||f_e(x)||^β for α, β ∈ {0, 1, 2} (frequency ... REAP). Array {@code moments}
-     * [9 * E], index (α * 3 + β) * E + e.
+     * {@code output-norms}: Σ_{x in X_e} g^α ||f_e(x)||^β for α ∈ {0, 1, 2} and β ∈ {1, 2} (β = 0 is {@link #ROUTING}'s;
+     * frequency ... REAP). Array {@code moments} [3 * 2 * E], index (α * 2 + β − 1) * E + e.
      */
     public static final CalibrationStatistic.Streamed OUTPUT_NORMS = new Moments("output-norms",
-            "gate-weight x expert-output-norm moments per expert (REAP, EAN, soft frequency)", POWERS);
+            "gate-weight x expert-output-norm moments per expert (REAP, EAN, soft frequency)", true);
 
-    private record Moments(String name, String description, int betas) implements CalibrationStatistic.Streamed {
+    /** One accumulation loop for both: gate powers alone, or gate powers times output-norm powers 1 and 2. */
+    private record Moments(String name, String description, boolean norms) implements CalibrationStatistic.Streamed {
         @Override
         public int version() {
-            return 1;
+            return norms ? 2 : 1; // output-norms 2: β = 0 left to routing
         }
 
         @Override
         public Accumulator start(ModelConfig config, int layer) {
             int experts = config.moe().numExperts();
+            int betas = norms ? POWERS - 1 : 1;
             double[] tokens = new double[1];
             double[] counts = new double[experts];
             double[] moments = new double[POWERS * betas * experts];
@@ -48,18 +50,17 @@ public final class RoutingStatistics {
                     tokens[0] += e.batch().rows();
                     MoeLayerEvent.Assignments a = e.assignments();
                     float[] weights = e.topkWeightArray();
-                    float[] norms = betas > 1 ? e.routedOutputNorms() : null;
+                    float[] f = norms ? e.routedOutputNorms() : null;
                     for (int ex = 0; ex < experts; ex++) {
                         for (int i = a.offsets()[ex]; i < a.offsets()[ex + 1]; i++) {
                             double g = weights[a.flat()[i]];
                             counts[ex]++;
-                            double f = norms == null ? 0 : norms[i];
                             double ga = 1;
                             for (int alpha = 0; alpha < POWERS; alpha++) {
-                                double fb = 1;
-                                for (int beta = 0; beta < betas; beta++) {
-                                    moments[(alpha * betas + beta) * experts + ex] += ga * fb;
-                                    fb *= f;
+                                double fb = norms ? f[i] : 1; // f^1, then f^2
+                                for (int b = 0; b < betas; b++) {
+                                    moments[(alpha * betas + b) * experts + ex] += ga * fb;
+                                    fb *= norms ? f[i] : 1;
                                 }
                                 ga *= g;
                             }
@@ -69,8 +70,7 @@ public final class RoutingStatistics {
 
                 @Override
                 public Map<String, double[]> values() {
-                    return betas == 1 ? Map.of("tokens", tokens, "counts", counts, "gate_moments", moments)
-                            : Map.of("moments", moments);
+                    return norms ? Map.of("moments", moments) : Map.of("tokens", tokens, "counts", counts, "gate_moments", moments);
                 }
             };
         }
