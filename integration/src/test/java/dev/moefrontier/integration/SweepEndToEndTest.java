@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.moefrontier.harness.calib.Calibrator;
 import dev.moefrontier.harness.model.MoeTransformer;
 import dev.moefrontier.harness.sweep.Cell;
 import dev.moefrontier.harness.sweep.Collector;
@@ -120,11 +119,11 @@ class SweepEndToEndTest {
     @Test
     void failingCellIsRecordedAndTheSweepGoesOn() throws IOException {
         RunDirectory rd = new RunDirectory(run);
-        List<JsonObject> errors = rd.errors();
+        List<dev.moefrontier.harness.sweep.CellError> errors = rd.errors();
         assertEquals(plan.spec().ratios().size() * plan.groups().size(), errors.size());
-        for (JsonObject e : errors) {
-            assertEquals("test-flaky", e.get("compressor").getAsString());
-            assertEquals("flaky compressor failed on purpose", e.get("error").getAsString());
+        for (dev.moefrontier.harness.sweep.CellError e : errors) {
+            assertEquals("test-flaky", e.compressor());
+            assertEquals("flaky compressor failed on purpose", e.error());
         }
         assertTrue(frontier(run).stream().noneMatch(r -> r.get("compressor").equals("test-flaky")));
         assertTrue(Files.readString(run.resolve("report.html")).contains("flaky compressor failed on purpose"));

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.gson.JsonObject;
 import dev.moefrontier.harness.io.CheckpointException;
 import dev.moefrontier.harness.io.DType;
 import dev.moefrontier.harness.model.MoeTransformer;
@@ -202,11 +201,11 @@ class SweepIntegrityTest {
                         "backbones: [{name: broken, path: " + broken + "}, {name: tiny, path: " + tiny + "}]");
         Path run = tmp.resolve("corrupt");
         runner(new ArrayList<>()).sweep(plan(yaml, "corrupt"), run, false);
-        List<JsonObject> errors = new RunDirectory(run).errors();
+        List<dev.moefrontier.harness.sweep.CellError> errors = new RunDirectory(run).errors();
         assertEquals(2, errors.size(), "dense and frequency of the broken backbone: " + errors);
-        for (JsonObject e : errors) {
-            assertEquals("broken", e.get("backbone").getAsString());
-            assertTrue(e.get("error").getAsString().startsWith("backbone broken failed: "), e.toString());
+        for (dev.moefrontier.harness.sweep.CellError e : errors) {
+            assertEquals("broken", e.backbone());
+            assertTrue(e.error().startsWith("backbone broken failed: "), e.toString());
         }
         assertTrue(frontier(run).stream().anyMatch(r -> r.get("backbone").equals("tiny")), "the other backbone ran");
         assertTrue(Files.readString(run.resolve("report.html")).contains("backbone broken failed"));

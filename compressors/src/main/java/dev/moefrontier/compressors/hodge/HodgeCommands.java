@@ -15,6 +15,7 @@ import dev.moefrontier.harness.compress.PruningPlan;
 import dev.moefrontier.harness.io.CheckpointException;
 import dev.moefrontier.harness.model.MoeTransformer;
 import dev.moefrontier.harness.util.AtomicFiles;
+import dev.moefrontier.harness.util.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -115,7 +116,7 @@ public final class HodgeCommands implements CliExtension {
                 throw CheckpointException.of(input, String.valueOf(e.getMessage()));
             }
             HodgeResult r = HodgeCover.run(hi, params);
-            AtomicFiles.writeString(out, new GsonBuilder().setPrettyPrinting().create().toJson(r.toJson()) + "\n");
+            Json.write(out, r.document());
             System.out.printf("n=%d keep=%d: tau*=%.6g beta1=%d, K has %d edges and %d faces, harmonic energy %.4f, balance %.4f%n",
                     hi.n(), hi.keep(), r.filtration().tauStar(), r.filtration().betti1(), r.edges().length, r.faces().length,
                     r.decomposition().harmonicEnergyFraction(), r.balance());
@@ -246,11 +247,7 @@ public final class HodgeCommands implements CliExtension {
             List<PruningPlan> loaded = new ArrayList<>();
             for (Path p : plans) {
                 Path f = Files.isDirectory(p) ? p.resolve("pruning_plan.json") : p;
-                try {
-                    loaded.add(PruningPlan.fromJson(readJson(f)));
-                } catch (IllegalArgumentException | NullPointerException | IllegalStateException e) {
-                    throw CheckpointException.of(f, "not a pruning plan: " + e.getMessage());
-                }
+                loaded.add(PruningPlan.read(f));
             }
             String name = backbone != null ? backbone : model.toAbsolutePath().getFileName().toString();
             try (MoeTransformer m = runtime.open(model)) {

@@ -1,7 +1,8 @@
 package dev.moefrontier.compressors.hodge;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.moefrontier.harness.util.Json;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -32,64 +33,33 @@ public record HodgeResult(Filtration.Result filtration, int[][] faces, double[] 
         return k;
     }
 
-    public JsonObject toJson() {
-        JsonObject o = new JsonObject();
-        o.add("tau_grid", doubles(filtration.grid()));
-        JsonArray betti = new JsonArray();
-        for (int x : filtration.betti()) {
-            betti.add(x);
-        }
-        o.add("betti1_curve", betti);
-        o.addProperty("tau_star", filtration.tauStar());
-        o.addProperty("betti1", filtration.betti1());
-        o.add("edges", pairs(edges()));
-        o.add("faces", pairs(faces));
-        o.add("grad", doubles(decomposition.grad()));
-        o.add("curl", doubles(decomposition.curl()));
-        o.add("harm", doubles(decomposition.harm()));
-        o.addProperty("harmonic_energy_fraction", decomposition.harmonicEnergyFraction());
+    /**
+     * The result as {@code frontier hodge} writes it, in the layout of the golden fixtures' {@code expected} (bound by
+     * {@link Json}; critical edges and triangles as vertex pairs and triples).
+     */
+    public record Document(double[] tauGrid, int[] betti1Curve, double tauStar, int betti1, int[][] edges, int[][] faces,
+            double[] grad, double[] curl, double[] harm, double harmonicEnergyFraction, int[][] criticalEdges,
+            int[][] criticalTriangles, int[] selected, Map<String, Integer> redirect, Map<String, Double> retainedMass,
+            double balance) {}
+
+    public Document document() {
         int[][] ce = new int[selection.criticalEdges().length][];
         for (int i = 0; i < ce.length; i++) {
             ce[i] = edges()[selection.criticalEdges()[i]];
         }
-        o.add("critical_edges", pairs(ce));
         int[][] ct = new int[selection.criticalFaces().length][];
         for (int i = 0; i < ct.length; i++) {
             ct[i] = faces[selection.criticalFaces()[i]];
         }
-        o.add("critical_triangles", pairs(ct));
-        JsonArray sel = new JsonArray();
-        for (int s : selection.selected()) {
-            sel.add(s);
-        }
-        o.add("selected", sel);
-        JsonObject red = new JsonObject();
-        selection.redirect().forEach((k, v) -> red.addProperty(Integer.toString(k), v));
-        o.add("redirect", red);
-        JsonObject ret = new JsonObject();
-        retained.forEach((k, v) -> ret.addProperty(k, v));
-        o.add("retained_mass", ret);
-        o.addProperty("balance", balance);
-        return o;
+        Map<String, Integer> red = new LinkedHashMap<>();
+        selection.redirect().forEach((k, v) -> red.put(Integer.toString(k), v));
+        return new Document(filtration.grid(), filtration.betti(), filtration.tauStar(), filtration.betti1(), edges(), faces,
+                decomposition.grad(), decomposition.curl(), decomposition.harm(), decomposition.harmonicEnergyFraction(), ce, ct,
+                selection.selected(), red, new LinkedHashMap<>(retained), balance);
     }
 
-    private static JsonArray doubles(double[] v) {
-        JsonArray a = new JsonArray();
-        for (double x : v) {
-            a.add(x);
-        }
-        return a;
-    }
-
-    private static JsonArray pairs(int[][] v) {
-        JsonArray a = new JsonArray();
-        for (int[] p : v) {
-            JsonArray x = new JsonArray();
-            for (int i : p) {
-                x.add(i);
-            }
-            a.add(x);
-        }
-        return a;
+    /** {@link #document()} as a JSON tree (to compare with a fixture's {@code expected}). */
+    public JsonObject toJson() {
+        return Json.tree(document()).getAsJsonObject();
     }
 }

@@ -3,6 +3,7 @@ package dev.moefrontier.harness.cli;
 import dev.moefrontier.harness.io.CheckpointException;
 import dev.moefrontier.harness.sweep.Collector;
 import dev.moefrontier.harness.sweep.RunDirectory;
+import dev.moefrontier.harness.sweep.RunManifest;
 import dev.moefrontier.harness.sweep.RunSummary;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,8 +32,7 @@ final class CollectCommand implements Callable<Integer> {
         }
         String n = name;
         if (n == null && Files.isRegularFile(run.resolve("manifest.json"))) {
-            n = com.google.gson.JsonParser.parseString(Files.readString(run.resolve("manifest.json"))).getAsJsonObject()
-                    .getAsJsonObject("spec").get("name").getAsString();
+            n = RunManifest.read(run.resolve("manifest.json")).spec().get("name").getAsString();
         }
         RunSummary r = Collector.collect(new RunDirectory(run), n != null ? n : run.toAbsolutePath().getFileName().toString(), System.err::println);
         SweepCommand.summarize(r, run);

@@ -3,7 +3,6 @@ package dev.moefrontier.harness.compress;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import com.google.gson.JsonParser;
 import dev.moefrontier.harness.io.CheckpointException;
 import dev.moefrontier.harness.io.SafetensorsFile;
 import dev.moefrontier.harness.io.TensorInfo;
@@ -36,7 +35,7 @@ public final class ExportedCheckpoint {
         if (!Files.exists(planFile) || !Files.exists(routerFile)) {
             return ModelPatch.NONE;
         }
-        PruningPlan plan = PruningPlan.fromJson(JsonParser.parseString(Files.readString(planFile)).getAsJsonObject());
+        PruningPlan plan = PruningPlan.read(planFile);
         if (plan.mode() != PruningPlan.Mode.REDIRECT) {
             return ModelPatch.NONE;
         }

@@ -15,6 +15,7 @@ import dev.moefrontier.harness.model.MoeTransformer;
 import dev.moefrontier.harness.model.TensorLayout;
 import dev.moefrontier.harness.model.TensorLayout.ExpertStorage;
 import dev.moefrontier.harness.util.AtomicFiles;
+import dev.moefrontier.harness.util.Json;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -67,17 +68,10 @@ public final class PlanExporter {
             ModelConfig newCfg = ModelConfig.parse(root, tmp.resolve("config.json"));
             new Writer(model, applied, newCfg).write(tmp);
             AtomicFiles.writeString(tmp.resolve("config.json"), new GsonBuilder().setPrettyPrinting().create().toJson(root) + "\n");
-            JsonObject pj = plan.toJson(cfg);
-            JsonObject exp = new JsonObject();
-            exp.addProperty("source", model.checkpoint().dir().toAbsolutePath().toString());
-            exp.addProperty("source_fingerprint", model.checkpoint().fingerprint());
-            exp.addProperty("experts_per_layer", keep);
-            exp.addProperty("note", "experts are renumbered: new index j is the j-th kept expert of the layer");
-            JsonObject prov = new JsonObject();
-            provenance.forEach(prov::addProperty);
-            exp.add("provenance", prov);
-            pj.add("export", exp);
-            AtomicFiles.writeString(tmp.resolve(PLAN_FILE), new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(pj) + "\n");
+            PruningPlan.Document pj = plan.document(cfg).withExport(new PruningPlan.Export(
+                    model.checkpoint().dir().toAbsolutePath().toString(), model.checkpoint().fingerprint(), keep,
+                    "experts are renumbered: new index j is the j-th kept expert of the layer", provenance));
+            AtomicFiles.writeString(tmp.resolve(PLAN_FILE), Json.pretty(pj));
             for (String extra : new String[] {"tokenizer.json", "tokenizer_config.json", "generation_config.json", "special_tokens_map.json"}) {
                 Path f = model.checkpoint().dir().resolve(extra);
                 if (Files.exists(f)) {

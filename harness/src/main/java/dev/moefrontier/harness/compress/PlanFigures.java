@@ -1,7 +1,5 @@
 package dev.moefrontier.harness.compress;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,7 +9,8 @@ import java.util.TreeMap;
 /**
  * Figures a compressor reports with its plan, typed: named numbers (e.g. a hybrid's stage ratios) and named per-layer
  * numbers (e.g. HodgeCover's τ* and β1 per MoE layer). They describe a plan and do not change what it does (not part
- * of its fingerprint). Immutable.
+ * of its fingerprint). Immutable. Stored as {@code {"numbers": {name: v}, "per_layer": {name: {layer: v}}}} (bound by
+ * {@link dev.moefrontier.harness.util.Json}; a missing map reads as empty).
  *
  * @param numbers name → value
  * @param perLayer name → MoE layer → value
@@ -25,9 +24,9 @@ public record PlanFigures(Map<String, Double> numbers, Map<String, Map<Integer, 
     public static final PlanFigures NONE = new PlanFigures(Map.of(), Map.of());
 
     public PlanFigures {
-        numbers = Collections.unmodifiableMap(new LinkedHashMap<>(numbers));
+        numbers = Collections.unmodifiableMap(numbers == null ? Map.of() : new LinkedHashMap<>(numbers));
         Map<String, Map<Integer, Double>> pl = new LinkedHashMap<>();
-        perLayer.forEach((k, v) -> pl.put(k, Collections.unmodifiableMap(new TreeMap<>(v))));
+        (perLayer == null ? Map.<String, Map<Integer, Double>>of() : perLayer).forEach((k, v) -> pl.put(k, Collections.unmodifiableMap(new TreeMap<>(v))));
         perLayer = Collections.unmodifiableMap(pl);
     }
 
@@ -71,38 +70,5 @@ public record PlanFigures(Map<String, Double> numbers, Map<String, Map<Integer, 
         public PlanFigures build() {
             return new PlanFigures(numbers, perLayer);
         }
-    }
-
-    /** {@code {"numbers": {...}, "per_layer": {"name": {"L": v}}}}. */
-    public JsonObject toJson() {
-        JsonObject o = new JsonObject();
-        JsonObject n = new JsonObject();
-        numbers.forEach(n::addProperty);
-        o.add("numbers", n);
-        JsonObject l = new JsonObject();
-        perLayer.forEach((name, values) -> {
-            JsonObject v = new JsonObject();
-            values.forEach((layer, x) -> v.addProperty(Integer.toString(layer), x));
-            l.add(name, v);
-        });
-        o.add("per_layer", l);
-        return o;
-    }
-
-    /** Reads {@link #toJson}; null gives {@link #NONE}. */
-    public static PlanFigures fromJson(JsonElement e) {
-        if (e == null || !e.isJsonObject()) {
-            return NONE;
-        }
-        JsonObject o = e.getAsJsonObject();
-        Builder b = builder();
-        if (o.has("numbers")) {
-            o.getAsJsonObject("numbers").entrySet().forEach(x -> b.number(x.getKey(), x.getValue().getAsDouble()));
-        }
-        if (o.has("per_layer")) {
-            o.getAsJsonObject("per_layer").entrySet().forEach(x -> x.getValue().getAsJsonObject().entrySet()
-                    .forEach(y -> b.layer(x.getKey(), Integer.parseInt(y.getKey()), y.getValue().getAsDouble())));
-        }
-        return b.build();
     }
 }

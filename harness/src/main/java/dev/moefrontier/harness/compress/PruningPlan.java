@@ -1,10 +1,10 @@
 package dev.moefrontier.harness.compress;
 
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
+import dev.moefrontier.harness.io.CheckpointException;
 import dev.moefrontier.harness.model.ModelConfig;
+import dev.moefrontier.harness.util.Json;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -164,166 +164,145 @@ public final class PruningPlan {
         }
     }
 
-    /** The {@code pruning_plan.json} object. */
-    public JsonObject toJson(ModelConfig cfg) {
-        JsonObject o = new JsonObject();
-        o.addProperty("format", FORMAT);
-        o.addProperty("version", 1);
-        o.addProperty("compressor", compressor);
-        JsonObject opts = new JsonObject();
-        options.forEach(opts::addProperty);
-        o.add("options", opts);
-        o.addProperty("ratio", ratio);
-        o.addProperty("mode", mode.name().toLowerCase(java.util.Locale.ROOT));
-        JsonObject model = new JsonObject();
-        model.addProperty("model_type", cfg.modelType());
-        model.addProperty("num_experts", cfg.moe().numExperts());
-        model.addProperty("top_k", cfg.moe().topK());
-        o.add("model", model);
-        Accounting a = Budget.account(cfg, this);
-        JsonObject acc = new JsonObject();
-        acc.addProperty("expert_ratio", a.expertRatio());
-        acc.addProperty("weight_sparsity", a.weightSparsity());
-        acc.addProperty("moe_params", a.moeParams());
-        acc.addProperty("removed_moe_params", a.removedMoeParams());
-        acc.addProperty("compression", a.compression());
-        acc.addProperty("total_params", a.totalParams());
-        acc.addProperty("removed_total_fraction", a.removedTotalFraction());
-        o.add("accounting", acc);
-        if (maskSpec != null) {
-            JsonObject ms = new JsonObject();
-            ms.addProperty("method", maskSpec.method());
-            ms.addProperty("pattern", maskSpec.pattern());
-            ms.addProperty("sparsity", maskSpec.sparsity());
-            ms.addProperty("sequential", maskSpec.sequential());
-            ms.addProperty("empty_experts", maskSpec.empty());
-            o.add("masks", ms);
+    /**
+     * The {@code pruning_plan.json} document, key by key (bound by {@link Json}; null components are left out).
+     *
+     * @param format {@link #FORMAT}
+     * @param version format version (1)
+     * @param compressor compressor name
+     * @param options the compressor's options
+     * @param ratio requested ratio
+     * @param mode drop or redirect
+     * @param model the shape the plan assumes
+     * @param accounting what the plan removes (methods.md §4.11), for readers; not read back
+     * @param masks the weight-mask spec, or null
+     * @param info text notes
+     * @param figures the compressor's figures, or null when it reports none
+     * @param layers the changed MoE layers
+     * @param export where an exported checkpoint came from, or null outside an export
+     */
+    public record Document(String format, int version, String compressor, Map<String, String> options, double ratio,
+            String mode, ModelShape model, Accounting accounting, MaskFields masks, Map<String, String> info,
+            PlanFigures figures, List<LayerFields> layers, Export export) {
+        /** The same document with its export section. */
+        public Document withExport(Export e) {
+            return new Document(format, version, compressor, options, ratio, mode, model, accounting, masks, info, figures,
+                    layers, e);
         }
-        JsonObject inf = new JsonObject();
-        info.forEach(inf::addProperty);
-        o.add("info", inf);
-        if (!figures.equals(PlanFigures.NONE)) {
-            o.add("figures", figures.toJson());
-        }
-        JsonArray ls = new JsonArray();
+    }
+
+    /** The model a plan was made for. */
+    public record ModelShape(String modelType, int numExperts, int topK) {}
+
+    /** {@link MaskSpec} as stored ({@code pattern} "unstructured" or "N:M"). */
+    public record MaskFields(String method, String pattern, double sparsity, boolean sequential, String emptyExperts) {}
+
+    /** One layer: kept and pruned experts, redirect targets of the pruned, merges, margin, mask checksum. */
+    public record LayerFields(int layer, int[] kept, int[] pruned, Map<String, Integer> redirect, List<MergeFields> merges,
+            Double margin, MaskChecksum masks) {}
+
+    /** One merge group. */
+    public record MergeFields(int into, int[] members, double[] weights) {}
+
+    /** A layer's weight masks, by checksum only. */
+    public record MaskChecksum(String sha256) {}
+
+    /**
+     * The export section of an exported checkpoint's plan.
+     *
+     * @param source the source checkpoint folder
+     * @param sourceFingerprint its fingerprint
+     * @param expertsPerLayer experts per MoE layer after export
+     * @param note how experts are renumbered
+     * @param provenance versions and commit of the exporting run
+     */
+    public record Export(String source, String sourceFingerprint, int expertsPerLayer, String note,
+            Map<String, String> provenance) {}
+
+    /** The {@code pruning_plan.json} document of this plan on {@code cfg}. */
+    public Document document(ModelConfig cfg) {
+        MaskFields ms = maskSpec == null ? null
+                : new MaskFields(maskSpec.method(), maskSpec.pattern(), maskSpec.sparsity(), maskSpec.sequential(), maskSpec.empty());
+        List<LayerFields> ls = new ArrayList<>();
         for (LayerPlan lp : layers.values()) {
-            JsonObject l = new JsonObject();
-            l.addProperty("layer", lp.layer());
-            l.add("kept", ints(lp.kept()));
-            l.add("pruned", ints(lp.pruned()));
-            JsonObject red = new JsonObject();
+            Map<String, Integer> red = new LinkedHashMap<>();
             for (int p : lp.pruned()) {
-                red.addProperty(Integer.toString(p), lp.redirect()[p]);
+                red.put(Integer.toString(p), lp.redirect()[p]);
             }
-            l.add("redirect", red);
-            JsonArray merges = new JsonArray();
+            List<MergeFields> merges = new ArrayList<>();
             for (ExpertMerge m : lp.merges()) {
-                JsonObject mj = new JsonObject();
-                mj.addProperty("into", m.into());
-                mj.add("members", ints(m.members()));
-                JsonArray w = new JsonArray();
-                for (double x : m.weights()) {
-                    w.add(x);
-                }
-                mj.add("weights", w);
-                merges.add(mj);
+                merges.add(new MergeFields(m.into(), m.members(), m.weights()));
             }
-            l.add("merges", merges);
-            if (margins.containsKey(lp.layer())) {
-                l.addProperty("margin", margins.get(lp.layer()));
-            }
-            if (lp.masks() != null) {
-                JsonObject mk = new JsonObject();
-                mk.addProperty("sha256", lp.masks().sha256());
-                l.add("masks", mk);
-            }
-            ls.add(l);
+            ls.add(new LayerFields(lp.layer(), lp.kept(), lp.pruned(), red, merges, margins.get(lp.layer()),
+                    lp.masks() == null ? null : new MaskChecksum(lp.masks().sha256())));
         }
-        o.add("layers", ls);
-        return o;
+        return new Document(FORMAT, 1, compressor, options, ratio, mode.name().toLowerCase(java.util.Locale.ROOT),
+                new ModelShape(cfg.modelType(), cfg.moe().numExperts(), cfg.moe().topK()), Budget.account(cfg, this), ms, info,
+                figures.equals(PlanFigures.NONE) ? null : figures, ls, null);
     }
 
-    /** Pretty-printed {@link #toJson}. */
+    /** Pretty-printed {@link #document}. */
     public String toJsonString(ModelConfig cfg) {
-        return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(toJson(cfg)) + "\n";
+        return Json.pretty(document(cfg));
     }
 
-    /** Reads a plan written by {@link #toJson} (masks come back as spec + checksum only). */
-    public static PruningPlan fromJson(JsonObject o) {
-        if (!FORMAT.equals(str(o, "format"))) {
-            throw new IllegalArgumentException("not a MoE Frontier pruning plan (format " + str(o, "format") + ")");
+    /** Reads a {@code pruning_plan.json}; a file that is not one is a {@link CheckpointException} naming it. */
+    public static PruningPlan read(Path file) throws IOException {
+        try {
+            return of(Json.read(file, Document.class, "pruning plan"));
+        } catch (IllegalArgumentException | NullPointerException | IndexOutOfBoundsException e) {
+            throw CheckpointException.of(file, "not a pruning plan: " + e.getMessage());
         }
-        Map<String, String> opts = new LinkedHashMap<>();
-        if (o.has("options")) {
-            o.getAsJsonObject("options").entrySet().forEach(e -> opts.put(e.getKey(), e.getValue().getAsString()));
+    }
+
+    /** The plan of a document (masks come back as spec + checksum only). */
+    public static PruningPlan of(Document d) {
+        if (!FORMAT.equals(d.format())) {
+            throw new IllegalArgumentException("not a MoE Frontier pruning plan (format " + d.format() + ")");
         }
-        int e = o.getAsJsonObject("model").get("num_experts").getAsInt();
+        require(d.model(), "model");
+        require(d.layers(), "layers");
+        require(d.mode(), "mode");
+        int e = d.model().numExperts();
         List<LayerPlan> layers = new ArrayList<>();
         Map<Integer, Double> margins = new TreeMap<>();
-        for (JsonElement el : o.getAsJsonArray("layers")) {
-            JsonObject l = el.getAsJsonObject();
-            if (l.has("margin")) {
-                margins.put(l.get("layer").getAsInt(), l.get("margin").getAsDouble());
+        for (LayerFields l : d.layers()) {
+            if (l.margin() != null) {
+                margins.put(l.layer(), l.margin());
             }
-            int[] kept = toInts(l.getAsJsonArray("kept"));
-            int[] pruned = toInts(l.getAsJsonArray("pruned"));
             int[] red = new int[e];
             for (int i = 0; i < e; i++) {
                 red[i] = i;
             }
-            if (l.has("redirect")) {
-                l.getAsJsonObject("redirect").entrySet().forEach(r -> red[Integer.parseInt(r.getKey())] = r.getValue().getAsInt());
+            if (l.redirect() != null) {
+                l.redirect().forEach((from, to) -> red[Integer.parseInt(from)] = to);
             }
             List<ExpertMerge> merges = new ArrayList<>();
-            if (l.has("merges")) {
-                for (JsonElement me : l.getAsJsonArray("merges")) {
-                    JsonObject mj = me.getAsJsonObject();
-                    JsonArray w = mj.getAsJsonArray("weights");
-                    double[] ws = new double[w.size()];
-                    for (int i = 0; i < ws.length; i++) {
-                        ws[i] = w.get(i).getAsDouble();
-                    }
-                    merges.add(new ExpertMerge(mj.get("into").getAsInt(), toInts(mj.getAsJsonArray("members")), ws));
+            if (l.merges() != null) {
+                for (MergeFields m : l.merges()) {
+                    merges.add(new ExpertMerge(m.into(), require(m.members(), "members"), require(m.weights(), "weights")));
                 }
             }
-            LayerMasks masks = l.has("masks") ? new LayerMasks(Map.of(), null, l.getAsJsonObject("masks").get("sha256").getAsString()) : null;
-            layers.add(new LayerPlan(l.get("layer").getAsInt(), e, kept, pruned, red, merges, masks));
+            LayerMasks masks = l.masks() != null ? new LayerMasks(Map.of(), null, l.masks().sha256()) : null;
+            layers.add(new LayerPlan(l.layer(), e, require(l.kept(), "kept"), require(l.pruned(), "pruned"), red, merges, masks));
         }
         MaskSpec spec = null;
-        if (o.has("masks")) {
-            JsonObject ms = o.getAsJsonObject("masks");
-            if (!ms.has("method")) {
+        if (d.masks() != null) {
+            MaskFields ms = d.masks();
+            if (ms.method() == null) {
                 throw new IllegalArgumentException("masks name no method (the weight-mask rule that decides them)");
             }
-            spec = MaskSpec.of(str(ms, "method"), ms.get("pattern").getAsString(), ms.get("sparsity").getAsDouble(),
-                    ms.get("sequential").getAsBoolean(), ms.get("empty_experts").getAsString());
+            spec = MaskSpec.of(ms.method(), require(ms.pattern(), "pattern"), ms.sparsity(), ms.sequential(), ms.emptyExperts());
         }
-        Map<String, String> info = new LinkedHashMap<>();
-        if (o.has("info")) {
-            o.getAsJsonObject("info").entrySet().forEach(x -> info.put(x.getKey(), x.getValue().getAsString()));
-        }
-        return new PruningPlan(str(o, "compressor"), opts, o.get("ratio").getAsDouble(),
-                Mode.valueOf(str(o, "mode").toUpperCase(java.util.Locale.ROOT)), layers, spec, info).withMargins(margins)
-                .withFigures(PlanFigures.fromJson(o.get("figures")));
+        return new PruningPlan(d.compressor(), d.options() == null ? Map.of() : d.options(), d.ratio(),
+                Mode.valueOf(d.mode().toUpperCase(java.util.Locale.ROOT)), layers, spec, d.info() == null ? Map.of() : d.info())
+                .withMargins(margins).withFigures(d.figures() == null ? PlanFigures.NONE : d.figures());
     }
 
-    private static String str(JsonObject o, String k) {
-        return o.has(k) ? o.get(k).getAsString() : null;
-    }
-
-    private static JsonArray ints(int[] a) {
-        JsonArray j = new JsonArray();
-        for (int x : a) {
-            j.add(x);
+    private static <T> T require(T v, String key) {
+        if (v == null) {
+            throw new IllegalArgumentException("no '" + key + "'");
         }
-        return j;
-    }
-
-    private static int[] toInts(JsonArray a) {
-        int[] out = new int[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = a.get(i).getAsInt();
-        }
-        return out;
+        return v;
     }
 }

@@ -1,7 +1,6 @@
 package dev.moefrontier.harness.sweep;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import dev.moefrontier.harness.util.Json;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -51,7 +50,7 @@ public final class CellClaim implements AutoCloseable {
         Path f = cellDir.resolve(FILE);
         for (int attempt = 0; attempt < 2; attempt++) {
             try {
-                Files.writeString(f, owner().toString() + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
+                Files.writeString(f, Json.LINE.toJson(owner()) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
                         StandardOpenOption.WRITE);
                 return new CellClaim(f);
             } catch (FileAlreadyExistsException e) {
@@ -71,10 +70,10 @@ public final class CellClaim implements AutoCloseable {
             if (Instant.now().minus(LEASE).isAfter(t.toInstant())) {
                 return true;
             }
-            JsonObject o = JsonParser.parseString(Files.readString(f, StandardCharsets.UTF_8)).getAsJsonObject();
-            String host = o.get("host").getAsString();
-            long pid = o.get("pid").getAsLong();
-            if (host.equals(hostName()) && pid != ProcessHandle.current().pid()) {
+            Owner o = Json.bind(Files.readString(f, StandardCharsets.UTF_8), Owner.class);
+            String host = o.host();
+            long pid = o.pid();
+            if (hostName().equals(host) && pid != ProcessHandle.current().pid()) {
                 return ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
             }
             return false;
@@ -93,13 +92,12 @@ public final class CellClaim implements AutoCloseable {
         }
     }
 
-    private static JsonObject owner() {
-        JsonObject o = new JsonObject();
-        o.addProperty("host", hostName());
-        o.addProperty("pid", ProcessHandle.current().pid());
-        o.addProperty("jvm", ManagementFactory.getRuntimeMXBean().getName());
-        o.addProperty("since", Instant.now().toString());
-        return o;
+    /** A claim file's content: who holds the cell. */
+    record Owner(String host, long pid, String jvm, String since) {}
+
+    private static Owner owner() {
+        return new Owner(hostName(), ProcessHandle.current().pid(), ManagementFactory.getRuntimeMXBean().getName(),
+                Instant.now().toString());
     }
 
     private static String hostName() {

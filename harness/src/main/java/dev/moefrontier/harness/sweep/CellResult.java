@@ -1,11 +1,8 @@
 package dev.moefrontier.harness.sweep;
 
-import com.google.gson.JsonArray;
 import dev.moefrontier.harness.compress.PlanFigures;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
+import dev.moefrontier.harness.util.Json;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -47,66 +44,45 @@ public record CellResult(Cell cell, double expertRatio, double compression, Map<
         return Double.NaN;
     }
 
-    /** The {@code frontier.cell_result} object stored in result.json. */
-    public JsonObject toJson() {
-        JsonObject o = new JsonObject();
-        JsonObject c = new JsonObject();
-        c.addProperty("backbone", cell.backbone());
-        c.addProperty("compressor", cell.compressor());
-        JsonObject opts = new JsonObject();
-        cell.options().forEach(opts::addProperty);
-        c.add("options", opts);
-        c.addProperty("ratio", cell.ratio());
-        c.addProperty("id", cell.id());
-        o.add("cell", c);
-        o.addProperty("expert_ratio", expertRatio);
-        o.addProperty("compression", compression);
-        JsonObject inf = new JsonObject();
-        info.forEach(inf::addProperty);
-        o.add("info", inf);
-        o.add("figures", figures.toJson());
-        JsonArray ms = new JsonArray();
-        for (Metric m : metrics) {
-            JsonObject mo = new JsonObject();
-            mo.addProperty("task", m.task());
-            mo.addProperty("metric", m.metric());
-            mo.addProperty("value", m.value());
-            mo.addProperty("stderr", m.stderr());
-            mo.addProperty("n", m.n());
-            mo.addProperty("higher_is_better", m.higherIsBetter());
-            ms.add(mo);
-        }
-        o.add("metrics", ms);
-        JsonObject h = new JsonObject();
-        headlines.forEach(h::addProperty);
-        o.add("headlines", h);
-        o.addProperty("seed", seed);
-        o.addProperty("calibration", calibration);
-        o.addProperty("elapsed_s", elapsed);
-        return o;
+    /**
+     * The {@code frontier.cell_result} object of result.json, key by key (bound by {@link Json}).
+     *
+     * @param cell the cell and its folder name
+     * @param expertRatio achieved fraction of routed experts removed
+     * @param compression achieved fraction of MoE-block parameters removed
+     * @param info the plan's text notes
+     * @param figures the plan's figures
+     * @param metrics one row per (task, metric); NaN where a metric has no standard error
+     * @param headlines each top-level task's headline metric
+     * @param seed compressor seed
+     * @param calibration calibration description
+     * @param elapsedS seconds for planning and evaluation
+     */
+    public record Document(CellFields cell, double expertRatio, double compression, Map<String, String> info,
+            PlanFigures figures, List<Metric> metrics, Map<String, String> headlines, long seed, String calibration,
+            double elapsedS) {}
+
+    /** A cell as stored: its coordinates and folder name. */
+    public record CellFields(String backbone, String compressor, Map<String, String> options, double ratio, String id) {}
+
+    /** The stored document. */
+    public Document document() {
+        return new Document(new CellFields(cell.backbone(), cell.compressor(), cell.options(), cell.ratio(), cell.id()),
+                expertRatio, compression, info, figures, metrics, headlines, seed, calibration, elapsed);
     }
 
-    public static CellResult fromJson(JsonObject o) {
-        JsonObject c = o.getAsJsonObject("cell");
-        Map<String, String> opts = new LinkedHashMap<>();
-        c.getAsJsonObject("options").entrySet().forEach(e -> opts.put(e.getKey(), e.getValue().getAsString()));
-        Cell cell = new Cell(c.get("backbone").getAsString(), c.get("compressor").getAsString(), opts, c.get("ratio").getAsDouble());
-        Map<String, String> info = new LinkedHashMap<>();
-        o.getAsJsonObject("info").entrySet().forEach(e -> info.put(e.getKey(), e.getValue().getAsString()));
+    /** The result of a stored document. */
+    public static CellResult of(Document d) {
+        CellFields c = java.util.Objects.requireNonNull(d.cell(), "no 'cell'");
+        Cell cell = new Cell(c.backbone(), c.compressor(), c.options() == null ? Map.of() : c.options(), c.ratio());
         List<Metric> metrics = new ArrayList<>();
-        for (JsonElement e : o.getAsJsonArray("metrics")) {
-            JsonObject m = e.getAsJsonObject();
-            metrics.add(new Metric(m.get("task").getAsString(), m.get("metric").getAsString(), number(m.get("value")), number(m.get("stderr")),
-                    m.get("n").getAsInt(), m.get("higher_is_better").getAsBoolean()));
+        for (Metric m : java.util.Objects.requireNonNull(d.metrics(), "no 'metrics'")) {
+            metrics.add(new Metric(java.util.Objects.requireNonNull(m.task(), "a metric without 'task'"),
+                    java.util.Objects.requireNonNull(m.metric(), "a metric without 'metric'"), m.value(), m.stderr(), m.n(),
+                    m.higherIsBetter()));
         }
-        Map<String, String> headlines = new LinkedHashMap<>();
-        o.getAsJsonObject("headlines").entrySet().forEach(e -> headlines.put(e.getKey(), e.getValue().getAsString()));
-        return new CellResult(cell, o.get("expert_ratio").getAsDouble(), o.get("compression").getAsDouble(), info,
-                PlanFigures.fromJson(o.get("figures")), List.copyOf(metrics),
-                headlines, o.get("seed").getAsLong(), o.get("calibration").getAsString(), o.get("elapsed_s").getAsDouble());
-    }
-
-    private static double number(JsonElement e) {
-        return e == null || e.isJsonNull() ? Double.NaN : e.getAsDouble();
+        return new CellResult(cell, d.expertRatio(), d.compression(), d.info() == null ? Map.of() : d.info(),
+                d.figures() == null ? PlanFigures.NONE : d.figures(), List.copyOf(metrics),
+                d.headlines() == null ? Map.of() : d.headlines(), d.seed(), d.calibration(), d.elapsedS());
     }
 }

@@ -4,7 +4,6 @@ import dev.moefrontier.harness.spi.GroupAnalyzer;
 import dev.moefrontier.harness.spi.Registry;
 import dev.moefrontier.harness.spi.ReportRenderer;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.moefrontier.harness.compress.PlanFigures;
 import dev.moefrontier.harness.compress.PruningPlan;
 import dev.moefrontier.harness.io.CheckpointException;
@@ -86,7 +85,7 @@ public final class Collector {
                 log.accept("renderer " + r.name() + " failed: " + e.getMessage());
             }
         }
-        List<JsonObject> errors = run.errors();
+        List<CellError> errors = run.errors();
         AtomicFiles.writeString(root.resolve("report.html"), HtmlReport.render(summary, figures, summaries, errors, root));
         return summary;
     }
@@ -107,7 +106,7 @@ public final class Collector {
                 continue;
             }
             try {
-                PruningPlan p = PruningPlan.fromJson(JsonParser.parseString(Files.readString(f)).getAsJsonObject());
+                PruningPlan p = PruningPlan.read(f);
                 sb.append(PlanRecord.of(r.cell(), p).toJsonLine()).append('\n');
             } catch (RuntimeException e) {
                 throw CheckpointException.of(f, "not a pruning plan: " + e.getMessage());

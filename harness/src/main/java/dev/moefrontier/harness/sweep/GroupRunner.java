@@ -2,7 +2,6 @@ package dev.moefrontier.harness.sweep;
 
 import dev.moefrontier.harness.spi.GroupAnalyzer;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.moefrontier.harness.calib.CalibrationData;
 import dev.moefrontier.harness.calib.CalibrationSpec;
 import dev.moefrontier.harness.calib.Calibrator;
@@ -30,6 +29,7 @@ import dev.moefrontier.harness.model.MoeTransformer;
 import dev.moefrontier.harness.spi.Registry;
 import dev.moefrontier.harness.runtime.Numerics;
 import dev.moefrontier.harness.util.Progress;
+import dev.moefrontier.harness.util.Json;
 import dev.moefrontier.harness.util.Provenance;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -258,28 +258,19 @@ public final class GroupRunner {
             CellResult r = new CellResult(c, acc == null ? 0 : acc.expertRatio(), acc == null ? 0 : acc.compression(),
                     plan == null ? Map.of() : plan.info(),
                     plan == null ? PlanFigures.NONE : plan.figures(), metrics(evals), headlines, spec.seed(), spec.calibration().describe(), elapsed);
-            JsonObject config = new JsonObject();
-            config.addProperty("model", "moe-frontier");
-            config.addProperty("model_args", "pretrained=" + c.backbone() + (c.isDense() ? "" : ",compressor=" + c.compressor() + ",ratio=" + c.ratio()));
-            config.addProperty("checkpoint_fingerprint", m.checkpoint().fingerprint());
-            config.addProperty("batch_tokens", spec.batchTokens());
-            config.addProperty("bootstrap_iters", 0);
+            JsonObject config = Json.tree(new LmEvalConfig("moe-frontier",
+                    "pretrained=" + c.backbone() + (c.isDense() ? "" : ",compressor=" + c.compressor() + ",ratio=" + c.ratio()),
+                    m.checkpoint().fingerprint(), spec.batchTokens(), 0)).getAsJsonObject();
             Map<String, String> prov = new LinkedHashMap<>(Provenance.withNumerics());
             prov.put("sweep", spec.name());
             prov.put("plan_seconds", String.format(java.util.Locale.ROOT, "%.3f", planSeconds));
             JsonObject out = LmEvalResults.render(evals, config, prov);
-            out.getAsJsonObject("frontier").add("cell_result", r.toJson());
-            out.getAsJsonObject("frontier").addProperty(RunDirectory.FINGERPRINT, fingerprint);
-            out.getAsJsonObject("frontier").add("numerics", Numerics.environment().toJson());
+            JsonObject frontier = out.getAsJsonObject("frontier");
+            frontier.add("cell_result", Json.tree(r.document()));
+            frontier.addProperty(RunDirectory.FINGERPRINT, fingerprint);
+            frontier.add("numerics", Numerics.environment().toJson());
             if (acc != null) {
-                JsonObject a = new JsonObject();
-                a.addProperty("expert_ratio", acc.expertRatio());
-                a.addProperty("weight_sparsity", acc.weightSparsity());
-                a.addProperty("moe_params", acc.moeParams());
-                a.addProperty("removed_moe_params", acc.removedMoeParams());
-                a.addProperty("compression", acc.compression());
-                a.addProperty("removed_total_fraction", acc.removedTotalFraction());
-                out.getAsJsonObject("frontier").add("accounting", a);
+                frontier.add("accounting", Json.tree(acc));
             }
             run.writeJson(dir.resolve("result.json"), out);
             Files.deleteIfExists(dir.resolve("error.json"));
@@ -312,13 +303,16 @@ public final class GroupRunner {
         write(file, ScoreTable.HEADER + ScoreTable.rows(c.backbone(), s, o, s.scores(ctx, o), ctx.hasStats() ? ctx.stats() : null));
     }
 
+    /** The {@code config} section of an lm-eval results file, as lm-eval names its keys. */
+    record LmEvalConfig(String model, String modelArgs, String checkpointFingerprint, int batchTokens, int bootstrapIters) {}
+
     private PruningPlan readPlan(Cell c) {
         Path f = run.cellDir(c).resolve("pruning_plan.json");
         if (!Files.isRegularFile(f)) {
             return null;
         }
         try {
-            return PruningPlan.fromJson(JsonParser.parseString(Files.readString(f)).getAsJsonObject());
+            return PruningPlan.read(f);
         } catch (IOException | RuntimeException e) {
             log.accept("cannot read " + f + ": " + e.getMessage());
             return null;

@@ -1,7 +1,6 @@
 package dev.moefrontier.harness.sweep;
 
 import dev.moefrontier.harness.spi.ReportRenderer;
-import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +12,7 @@ import java.util.Map;
 final class HtmlReport {
     private HtmlReport() {}
 
-    static String render(RunSummary s, List<ReportRenderer.Figure> figures, Map<String, String> summaries, List<JsonObject> errors,
+    static String render(RunSummary s, List<ReportRenderer.Figure> figures, Map<String, String> summaries, List<CellError> errors,
             Path root) throws IOException {
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(s.name())).append(" — MoE Frontier</title>\n")
@@ -52,9 +51,9 @@ final class HtmlReport {
         }
         if (!errors.isEmpty()) {
             h.append("<h2 class=\"err\">Failed cells</h2>\n<ul>\n");
-            for (JsonObject e : errors) {
-                h.append("<li class=\"err\">").append(esc(e.get("backbone").getAsString() + "/" + e.get("cell").getAsString())).append(": ")
-                        .append(esc(e.get("error").getAsString())).append("</li>\n");
+            for (CellError e : errors) {
+                h.append("<li class=\"err\">").append(esc(e.backbone() + "/" + e.cell())).append(": ")
+                        .append(esc(e.error())).append("</li>\n");
             }
             h.append("</ul>\n");
         }

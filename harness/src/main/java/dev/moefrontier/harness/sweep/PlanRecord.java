@@ -1,10 +1,9 @@
 package dev.moefrontier.harness.sweep;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import dev.moefrontier.harness.compress.ExpertMerge;
 import dev.moefrontier.harness.compress.LayerPlan;
 import dev.moefrontier.harness.compress.PruningPlan;
+import dev.moefrontier.harness.util.Json;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -34,8 +33,6 @@ import java.util.TreeSet;
  */
 public record PlanRecord(String backbone, String compressor, String options, String ratio, String mode, String fingerprint,
         List<Layer> layers) {
-
-    static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
     /**
      * @param layer decoder layer
@@ -79,11 +76,11 @@ public record PlanRecord(String backbone, String compressor, String options, Str
 
     /** One JSON line. */
     public String toJsonLine() {
-        return GSON.toJson(this);
+        return Json.LINE.toJson(this);
     }
 
     public static PlanRecord fromJsonLine(String line) {
-        PlanRecord r = GSON.fromJson(line, PlanRecord.class);
+        PlanRecord r = Json.bind(line, PlanRecord.class);
         if (r == null || r.backbone == null || r.layers == null || r.fingerprint == null) {
             throw new IllegalArgumentException("not a plan record");
         }

@@ -1,6 +1,8 @@
 package dev.moefrontier.harness.sweep;
 
 import com.google.gson.JsonObject;
+import com.google.gson.annotations.SerializedName;
+import dev.moefrontier.harness.util.Json;
 import com.google.gson.JsonParser;
 import dev.moefrontier.harness.io.CheckpointException;
 import dev.moefrontier.harness.runtime.NumericEnvironment;
@@ -43,7 +45,19 @@ public final class ReferenceCheck {
         AUTO
     }
 
-    /** Tolerance band of one metric. */
+    /**
+     * A reference's {@code tolerances.json}.
+     *
+     * @param comment what the bands mean (for readers)
+     * @param defaults the band of a metric not named in {@code metrics}
+     * @param metrics metric → band
+     * @param compressionAbs how far the achieved compression may move (1e-6 when absent)
+     * @param planMargin the near-tie margin on another CPU (0 when absent)
+     */
+    record Tolerances(@SerializedName("_comment") String comment, @SerializedName("default") Band defaults,
+            Map<String, Band> metrics, Double compressionAbs, Double planMargin) {}
+
+    /** Tolerance band of one metric (a missing bound is 0). */
     public record Band(double abs, double rel) {
         boolean holds(double ref, double got) {
             if (Double.isNaN(ref) || Double.isNaN(got)) {
@@ -101,14 +115,11 @@ public final class ReferenceCheck {
                 throw CheckpointException.of(p, "no such file");
             }
         }
-        JsonObject tol = json(tolFile);
-        Band dflt = band(tol.getAsJsonObject("default"));
-        Map<String, Band> bands = new LinkedHashMap<>();
-        if (tol.has("metrics")) {
-            tol.getAsJsonObject("metrics").entrySet().forEach(e -> bands.put(e.getKey(), band(e.getValue().getAsJsonObject())));
-        }
-        double compressionAbs = tol.has("compression_abs") ? tol.get("compression_abs").getAsDouble() : 1e-6;
-        double planMargin = tol.has("plan_margin") ? tol.get("plan_margin").getAsDouble() : 0;
+        Tolerances tol = Json.read(tolFile, Tolerances.class, "tolerances file");
+        Band dflt = tol.defaults() == null ? new Band(0, 0) : tol.defaults();
+        Map<String, Band> bands = tol.metrics() == null ? Map.of() : tol.metrics();
+        double compressionAbs = tol.compressionAbs() == null ? 1e-6 : tol.compressionAbs();
+        double planMargin = tol.planMargin() == null ? 0 : tol.planMargin();
 
         JsonObject refEnv = Files.isRegularFile(referenceDir.resolve("environment.json")) ? json(referenceDir.resolve("environment.json")) : null;
         JsonObject runEnv = runEnvironment(runDir);
@@ -272,9 +283,9 @@ public final class ReferenceCheck {
     static JsonObject runEnvironment(Path runDir) throws IOException {
         Path manifest = runDir.resolve("manifest.json");
         if (Files.isRegularFile(manifest)) {
-            JsonObject m = json(manifest);
-            if (m.has("numerics")) {
-                return m.getAsJsonObject("numerics");
+            JsonObject n = RunManifest.read(manifest).numerics();
+            if (n != null) {
+                return n;
             }
         }
         Path cells = runDir.resolve("cells");
@@ -318,13 +329,6 @@ public final class ReferenceCheck {
         } catch (RuntimeException e) {
             throw CheckpointException.of(f, "not valid JSON: " + e.getMessage());
         }
-    }
-
-    private static Band band(JsonObject o) {
-        if (o == null) {
-            return new Band(0, 0);
-        }
-        return new Band(o.has("abs") ? o.get("abs").getAsDouble() : 0, o.has("rel") ? o.get("rel").getAsDouble() : 0);
     }
 
     private static Map<String, Map<String, String>> index(Path csv) throws IOException {

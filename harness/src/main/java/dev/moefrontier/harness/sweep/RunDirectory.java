@@ -1,14 +1,11 @@
 package dev.moefrontier.harness.sweep;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.moefrontier.harness.io.CheckpointException;
 import dev.moefrontier.harness.util.AtomicFiles;
+import dev.moefrontier.harness.util.Json;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,8 +21,6 @@ import java.util.stream.Stream;
  * {@code result.json} exists. Per-backbone analyses go to {@code analysis/<backbone>/}; collected outputs to the root.
  */
 public final class RunDirectory {
-    static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().disableHtmlEscaping().create();
-
     private final Path root;
 
     public RunDirectory(Path root) {
@@ -77,22 +72,12 @@ public final class RunDirectory {
 
     public void writeJson(Path file, JsonObject o) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        AtomicFiles.writeString(file, GSON.toJson(o) + "\n");
+        AtomicFiles.writeString(file, Json.PRETTY.toJson(o) + "\n");
     }
 
     /** Records a failed cell (its message and stack trace); a later result replaces it. */
     public void writeError(Cell c, Throwable t) throws IOException {
-        JsonObject o = new JsonObject();
-        o.addProperty("cell", c.id());
-        o.addProperty("backbone", c.backbone());
-        o.addProperty("compressor", c.compressor());
-        o.addProperty("options", c.optionString());
-        o.addProperty("ratio", c.ratio());
-        o.addProperty("error", String.valueOf(t.getMessage()));
-        StringWriter sw = new StringWriter();
-        t.printStackTrace(new PrintWriter(sw));
-        o.addProperty("trace", sw.toString());
-        writeJson(cellDir(c).resolve("error.json"), o);
+        Json.write(cellDir(c).resolve("error.json"), CellError.of(c, t));
     }
 
     /**
@@ -111,7 +96,7 @@ public final class RunDirectory {
             }
             try {
                 JsonObject o = JsonParser.parseString(Files.readString(f)).getAsJsonObject();
-                out.add(CellResult.fromJson(o.getAsJsonObject("frontier").getAsJsonObject("cell_result")));
+                out.add(CellResult.of(Json.bind(o.getAsJsonObject("frontier").getAsJsonObject("cell_result"), CellResult.Document.class)));
             } catch (RuntimeException e) {
                 throw CheckpointException.of(f, "not a cell result: " + e.getMessage());
             }
@@ -130,29 +115,19 @@ public final class RunDirectory {
         if (!Files.isRegularFile(m)) {
             return null;
         }
-        try {
-            JsonObject o = JsonParser.parseString(Files.readString(m)).getAsJsonObject();
-            if (!o.has("cell_fingerprints")) {
-                return null;
-            }
-            Map<String, String> out = new java.util.HashMap<>();
-            o.getAsJsonObject("cell_fingerprints").entrySet().forEach(e -> out.put(e.getKey(), e.getValue().getAsString()));
-            return out;
-        } catch (RuntimeException e) {
-            throw CheckpointException.of(m, "not a run manifest: " + e.getMessage());
-        }
+        return RunManifest.read(m).cellFingerprints();
     }
 
     /** Every failed cell's error.json (for cells that have no result since). */
-    public List<JsonObject> errors() throws IOException {
-        List<JsonObject> out = new ArrayList<>();
+    public List<CellError> errors() throws IOException {
+        List<CellError> out = new ArrayList<>();
         Map<String, String> expected = expectedFingerprints();
         for (Path f : files("error.json")) {
             if (expected != null && !expected.containsKey(cellKey(f))) {
                 continue; // a cell of another spec
             }
             if (!Files.exists(f.resolveSibling("result.json"))) {
-                out.add(JsonParser.parseString(Files.readString(f)).getAsJsonObject());
+                out.add(Json.read(f, CellError.class, "cell error record"));
             }
         }
         return out;

@@ -1,15 +1,11 @@
 package dev.moefrontier.harness.sweep;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.moefrontier.harness.spi.Compressor;
 import dev.moefrontier.harness.compress.CompressorCatalog;
 import dev.moefrontier.harness.io.CheckpointException;
 import dev.moefrontier.harness.util.AtomicFiles;
+import dev.moefrontier.harness.util.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +21,8 @@ import java.util.Map;
  * scheduler's workers need nothing but the folder.
  */
 public record SweepPlan(SweepSpec spec, List<CellGroup> groups) {
+    /** The format tag of {@code plan.json}. */
+    static final String FORMAT = "moe-frontier/sweep-plan";
 
     /** Expands a spec: per backbone, the dense cell (when asked for) then every compressor at every ratio. */
     public static SweepPlan expand(SweepSpec spec) {
@@ -59,11 +57,10 @@ public record SweepPlan(SweepSpec spec, List<CellGroup> groups) {
     /** Writes {@code plan.json} and {@code cells.jsonl} into {@code dir}. */
     public void write(Path dir) throws IOException {
         Files.createDirectories(dir);
-        AtomicFiles.writeString(dir.resolve("plan.json"), new GsonBuilder().setPrettyPrinting().create().toJson(specJson(spec)) + "\n");
-        Gson g = new Gson();
+        Json.write(dir.resolve("plan.json"), specJson(spec));
         StringBuilder sb = new StringBuilder();
         for (CellGroup grp : groups) {
-            sb.append(g.toJson(groupJson(grp))).append('\n');
+            sb.append(Json.LINE.toJson(groupJson(grp))).append('\n');
         }
         AtomicFiles.writeString(dir.resolve("cells.jsonl"), sb);
     }
@@ -73,7 +70,7 @@ public record SweepPlan(SweepSpec spec, List<CellGroup> groups) {
         Path planFile = dir.resolve("plan.json");
         Path cellsFile = dir.resolve("cells.jsonl");
         try {
-            SweepSpec spec = specFromJson(JsonParser.parseString(Files.readString(planFile)).getAsJsonObject(), planFile);
+            SweepSpec spec = specFromJson(Json.read(planFile, PlanDocument.class, "sweep plan"), planFile);
             List<CellGroup> groups = new ArrayList<>();
             int line = 0;
             for (String l : Files.readAllLines(cellsFile)) {
@@ -82,7 +79,7 @@ public record SweepPlan(SweepSpec spec, List<CellGroup> groups) {
                     continue;
                 }
                 try {
-                    groups.add(groupFromJson(JsonParser.parseString(l).getAsJsonObject(), spec));
+                    groups.add(groupFromJson(Json.bind(l, GroupLine.class), spec));
                 } catch (RuntimeException e) {
                     throw CheckpointException.of(cellsFile, "line " + line + ": not a cell group: " + e.getMessage());
                 }
@@ -97,73 +94,63 @@ public record SweepPlan(SweepSpec spec, List<CellGroup> groups) {
         }
     }
 
-    /** {@code plan.json}: the format tag, the original spec file and the spec in its own schema. */
-    static JsonObject specJson(SweepSpec s) {
-        JsonObject o = new JsonObject();
-        o.addProperty("format", "moe-frontier/sweep-plan");
-        o.addProperty("spec_file", s.file().toAbsolutePath().toString());
-        o.add("spec", s.toJson());
-        return o;
+    /**
+     * {@code plan.json}: the format tag, the original spec file and the spec in its own schema.
+     *
+     * @param format "moe-frontier/sweep-plan"
+     * @param specFile the spec file's absolute path
+     * @param spec the resolved spec ({@link SweepSpec#toJson()})
+     */
+    record PlanDocument(String format, String specFile, JsonObject spec) {}
+
+    /** One line of {@code cells.jsonl}: a cell group. */
+    record GroupLine(int index, BackboneFields backbone, List<CellFields> cells) {}
+
+    /** A backbone as a plan stores it (path null for a bundled mini). */
+    record BackboneFields(String name, String path) {}
+
+    /** A cell of a group. */
+    record CellFields(String compressor, Map<String, String> options, double ratio) {}
+
+    static PlanDocument specJson(SweepSpec s) {
+        return new PlanDocument(FORMAT, s.file().toAbsolutePath().toString(), s.toJson());
     }
 
-    static SweepSpec specFromJson(JsonObject o, Path file) {
-        if (!o.has("spec") || !o.get("spec").isJsonObject()) {
+    static SweepSpec specFromJson(PlanDocument o, Path file) {
+        if (!FORMAT.equals(o.format())) {
+            throw CheckpointException.of(file, "not a sweep plan (format " + o.format() + ")");
+        }
+        if (o.spec() == null) {
             throw CheckpointException.of(file, "not a plan of this version (no 'spec' object): run 'frontier plan' again");
         }
-        return SweepSpec.fromJson(o.getAsJsonObject("spec"), Path.of(o.get("spec_file").getAsString()));
+        if (o.specFile() == null) {
+            throw CheckpointException.of(file, "not a plan: no 'spec_file'");
+        }
+        return SweepSpec.fromJson(o.spec(), Path.of(o.specFile()));
     }
 
-    static JsonObject groupJson(CellGroup g) {
-        JsonObject o = new JsonObject();
-        o.addProperty("index", g.index());
-        o.add("backbone", backboneJson(g.backbone()));
-        JsonArray cells = new JsonArray();
+    static GroupLine groupJson(CellGroup g) {
+        List<CellFields> cells = new ArrayList<>();
         for (Cell c : g.cells()) {
-            JsonObject co = new JsonObject();
-            co.addProperty("compressor", c.compressor());
-            co.add("options", mapJson(c.options()));
-            co.addProperty("ratio", c.ratio());
-            cells.add(co);
+            cells.add(new CellFields(c.compressor(), c.options(), c.ratio()));
         }
-        o.add("cells", cells);
-        return o;
+        SweepSpec.Backbone b = g.backbone();
+        return new GroupLine(g.index(), new BackboneFields(b.name(), b.path() == null ? null : b.path().toAbsolutePath().toString()),
+                cells);
     }
 
-    static CellGroup groupFromJson(JsonObject o, SweepSpec spec) {
-        SweepSpec.Backbone b = backboneFromJson(o.getAsJsonObject("backbone"));
+    static CellGroup groupFromJson(GroupLine o, SweepSpec spec) {
+        if (o.backbone() == null || o.backbone().name() == null || o.cells() == null) {
+            throw new IllegalArgumentException("no backbone name or cells");
+        }
+        SweepSpec.Backbone b = new SweepSpec.Backbone(o.backbone().name(), o.backbone().path() == null ? null : Path.of(o.backbone().path()));
         List<Cell> cells = new ArrayList<>();
-        for (JsonElement e : o.getAsJsonArray("cells")) {
-            JsonObject c = e.getAsJsonObject();
-            cells.add(new Cell(b.name(), c.get("compressor").getAsString(), mapFromJson(c.getAsJsonObject("options")),
-                    c.get("ratio").getAsDouble()));
+        for (CellFields c : o.cells()) {
+            if (c.compressor() == null) {
+                throw new IllegalArgumentException("a cell without 'compressor'");
+            }
+            cells.add(new Cell(b.name(), c.compressor(), c.options() == null ? Map.of() : new LinkedHashMap<>(c.options()), c.ratio()));
         }
-        return new CellGroup(o.get("index").getAsInt(), b, List.copyOf(cells));
-    }
-
-    private static JsonObject backboneJson(SweepSpec.Backbone b) {
-        JsonObject o = new JsonObject();
-        o.addProperty("name", b.name());
-        if (b.path() != null) {
-            o.addProperty("path", b.path().toAbsolutePath().toString());
-        }
-        return o;
-    }
-
-    private static SweepSpec.Backbone backboneFromJson(JsonObject o) {
-        return new SweepSpec.Backbone(o.get("name").getAsString(), o.has("path") ? Path.of(o.get("path").getAsString()) : null);
-    }
-
-    private static JsonObject mapJson(Map<String, String> m) {
-        JsonObject o = new JsonObject();
-        m.forEach(o::addProperty);
-        return o;
-    }
-
-    private static Map<String, String> mapFromJson(JsonObject o) {
-        Map<String, String> m = new LinkedHashMap<>();
-        if (o != null) {
-            o.entrySet().forEach(e -> m.put(e.getKey(), e.getValue().getAsString()));
-        }
-        return m;
+        return new CellGroup(o.index(), b, List.copyOf(cells));
     }
 }

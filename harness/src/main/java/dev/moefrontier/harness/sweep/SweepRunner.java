@@ -1,22 +1,14 @@
 package dev.moefrontier.harness.sweep;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import dev.moefrontier.harness.spi.Evaluator;
-import dev.moefrontier.harness.eval.Suite;
-import dev.moefrontier.harness.io.Checkpoint;
 import dev.moefrontier.harness.io.CheckpointException;
 import dev.moefrontier.harness.model.MoeTransformer;
-import dev.moefrontier.harness.runtime.Numerics;
-import dev.moefrontier.harness.util.Checksums;
 import dev.moefrontier.harness.util.Progress;
-import dev.moefrontier.harness.util.Provenance;
+import dev.moefrontier.harness.util.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -80,16 +72,11 @@ public final class SweepRunner {
         checkUnused(out, resume, plan.spec().file());
         Files.createDirectories(out);
         RunDirectory run = new RunDirectory(out);
-        JsonObject manifest = manifest(plan);
+        RunManifest manifest = RunManifest.of(plan);
         Path old = out.resolve("manifest.json");
         if (resume && Files.isRegularFile(old)) {
-            JsonObject before;
-            try {
-                before = JsonParser.parseString(Files.readString(old)).getAsJsonObject();
-            } catch (RuntimeException e) {
-                throw CheckpointException.of(old, "not a run manifest: " + e.getMessage());
-            }
-            List<String> changed = changedKeys(before.getAsJsonObject("spec"), manifest.getAsJsonObject("spec"));
+            RunManifest before = RunManifest.read(old);
+            List<String> changed = changedKeys(before.spec(), manifest.spec());
             if (!changed.isEmpty()) {
                 if (!allowSpecChange) {
                     throw CheckpointException.of(out, "was written by a different spec (changed: " + String.join(", ", changed)
@@ -99,9 +86,9 @@ public final class SweepRunner {
                 log.accept("resuming " + out + " under a changed spec (" + String.join(", ", changed)
                         + "): cells whose definition changed are rerun, cells no longer in the spec move to superseded/");
             }
-            setAside(run, manifest.getAsJsonObject("cell_fingerprints").keySet(), log);
+            setAside(run, manifest.cellFingerprints().keySet(), log);
         }
-        run.writeJson(old, manifest);
+        Json.write(old, manifest);
         return run;
     }
 
@@ -165,46 +152,6 @@ public final class SweepRunner {
                                 + "); give a new or empty folder as --out");
             }
         }
-    }
-
-    /** Provenance: versions, git commit, machine, the resolved spec, seeds, checkpoint and data checksums. */
-    static JsonObject manifest(SweepPlan plan) {
-        JsonObject m = new JsonObject();
-        JsonObject prov = new JsonObject();
-        Provenance.basic().forEach(prov::addProperty);
-        m.add("provenance", prov);
-        m.add("numerics", Numerics.environment().toJson());
-        m.add("spec", plan.spec().toJson());
-        m.addProperty("cells", plan.cellCount());
-        Map<String, String> checkpoints = new LinkedHashMap<>();
-        m.addProperty("groups", plan.groups().size());
-        JsonObject ckpt = new JsonObject();
-        for (SweepSpec.Backbone b : plan.spec().backbones()) {
-            try (Checkpoint c = Checkpoint.open(b.directory())) {
-                ckpt.addProperty(b.name(), c.fingerprint());
-                checkpoints.put(b.name(), c.fingerprint());
-            } catch (RuntimeException e) {
-                // A corrupt backbone fails its own group (error.json in its cells); the others still run.
-                ckpt.addProperty(b.name(), "unreadable: " + e.getMessage());
-                checkpoints.put(b.name(), "unreadable");
-            }
-        }
-        m.add("checkpoints", ckpt);
-        JsonObject data = new JsonObject();
-        data.addProperty("calibration", Checksums.sha256(List.of(plan.spec().calibration().file())));
-        for (SweepSpec.TaskEntry t : plan.spec().tasks()) {
-            Evaluator e = Suite.registry().get(t.name());
-            data.addProperty(t.name(), Checksums.sha256(e.locate(t.dataPath())));
-        }
-        m.add("data_sha256", data);
-        JsonObject seeds = new JsonObject();
-        seeds.addProperty("compressors", plan.spec().seed());
-        seeds.addProperty("calibration", plan.spec().calibration().seed());
-        m.add("seeds", seeds);
-        JsonObject cells = new JsonObject();
-        CellFingerprint.all(plan, checkpoints).forEach(cells::addProperty);
-        m.add("cell_fingerprints", cells);
-        return m;
     }
 
 }
