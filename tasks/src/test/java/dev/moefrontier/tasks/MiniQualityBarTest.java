@@ -3,7 +3,7 @@ package dev.moefrontier.tasks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.moefrontier.harness.mini.MiniInspection;
+import dev.moefrontier.minis.MiniInspection;
 import dev.moefrontier.harness.model.BundledModels;
 import dev.moefrontier.harness.model.MoeTransformer;
 import dev.moefrontier.harness.util.Progress;

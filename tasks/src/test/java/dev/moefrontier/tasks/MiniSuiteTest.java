@@ -11,7 +11,7 @@ import dev.moefrontier.harness.eval.Evaluation;
 import dev.moefrontier.harness.spi.Evaluator;
 import dev.moefrontier.harness.eval.Request;
 import dev.moefrontier.harness.eval.Suite;
-import dev.moefrontier.harness.mini.MiniData;
+import dev.moefrontier.minis.MiniData;
 import dev.moefrontier.harness.model.BundledModels;
 import dev.moefrontier.harness.model.ForwardDump;
 import dev.moefrontier.harness.model.MoeTransformer;

@@ -38,8 +38,9 @@ final class BenchCalibration implements Callable<Integer> {
     @Option(names = "--length", defaultValue = "256", description = "Tokens per window. Default: ${DEFAULT-VALUE}.")
     int length;
 
-    @Option(names = "--compressor", defaultValue = "reap", paramLabel = "NAME",
-            description = "Collect the statistics this compressor declares (its default options). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--compressor", paramLabel = "NAME",
+            description = "Collect the statistics this compressor declares (its default options). Default: the harness'"
+                    + " built-in statistics (routing and output norms).")
     String compressor;
 
     @Override
@@ -58,10 +59,14 @@ final class BenchCalibration implements Callable<Integer> {
                 sb.append(i == 0 ? "" : ",").append(java.util.Arrays.toString(w.get(i)));
             }
             Files.writeString(ids, sb.append("]}").toString());
-            var comp = dev.moefrontier.harness.compress.CompressorCatalog.shared().get(compressor);
             var stats = new java.util.LinkedHashSet<dev.moefrontier.harness.spi.CalibrationStatistic>();
             stats.add(dev.moefrontier.harness.calib.RoutingStatistics.ROUTING); // always collected
-            stats.addAll(comp.statistics(dev.moefrontier.harness.compress.Options.parse(comp.name(), comp.options(), java.util.Map.of())));
+            if (compressor == null) {
+                stats.add(dev.moefrontier.harness.calib.RoutingStatistics.OUTPUT_NORMS);
+            } else {
+                var comp = dev.moefrontier.harness.compress.CompressorCatalog.shared().get(compressor);
+                stats.addAll(comp.statistics(dev.moefrontier.harness.compress.Options.parse(comp.name(), comp.options(), java.util.Map.of())));
+            }
             try (MoeTransformer m = MoeTransformer.open(dir)) {
                 var data = dev.moefrontier.harness.calib.CalibrationData.load(
                         dev.moefrontier.harness.calib.CalibrationSpec.tokenIds(ids), m);

@@ -60,9 +60,6 @@ import picocli.CommandLine;
             RunCellCommand.class,
             CollectCommand.class,
             CheckCommand.class,
-            TrainMiniCommand.class,
-            MiniDataCommand.class,
-            InspectCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class
         })

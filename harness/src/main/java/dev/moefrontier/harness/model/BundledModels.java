@@ -11,23 +11,46 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
- * Small checkpoints (and the minis' data) shipped inside the harness jar (resources under {@code dev/moefrontier/models/NAME/}), usable as
- * ordinary checkpoint directories: from a classes directory they are used in place; from a jar they are copied once
- * into a temporary directory.
+ * Small checkpoints and data folders shipped inside jars on the classpath (resources under
+ * {@code dev/moefrontier/models/NAME/}), usable as ordinary checkpoint directories: from a classes directory they are
+ * used in place; from a jar they are copied once into a temporary directory. A module that ships backbones a sweep
+ * may name lists them in {@code META-INF/moe-frontier/bundled-backbones}, one per line (the {@code minis} module ships
+ * the embedded minis and their data this way).
  */
 public final class BundledModels {
     /** A 2-layer random OLMoE (8 experts, top-2) with its golden forward ({@code expected.safetensors}). */
     public static final String TINY_OLMOE = "tiny-olmoe";
 
-    /** The embedded mini backbones (trained by {@code frontier train-mini}). */
-    public static final List<String> MINIS = List.of("olmoe-mini", "qwen35-mini-a", "qwen35-mini-b");
-    /** The minis' data files (calibration, perplexity and multiple-choice suites). */
+    /** The default data folder (calibration corpus and the mini task suite), shipped by the {@code minis} module. */
     public static final String MINI_DATA = "mini-data";
+
+    private static final String BACKBONE_LISTS = "META-INF/moe-frontier/bundled-backbones";
 
     private static final List<String> FILES = List.of("config.json", "model.safetensors", "model.safetensors.index.json", "inputs.json",
             "expected.safetensors", "tokenizer.json", "manifest.json", "calibration.jsonl", "mini_ppl.jsonl", "mini_mc.jsonl");
 
     private BundledModels() {}
+
+    /** The bundled backbones of every module on the classpath, in classpath order. */
+    public static List<String> backbones() {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        try {
+            java.util.Enumeration<URL> lists = BundledModels.class.getClassLoader().getResources(BACKBONE_LISTS);
+            while (lists.hasMoreElements()) {
+                try (InputStream in = lists.nextElement().openStream()) {
+                    for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+                        String n = line.strip();
+                        if (!n.isEmpty() && !n.startsWith("#")) {
+                            names.add(n);
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list bundled backbones", e);
+        }
+        return List.copyOf(names);
+    }
 
     /** Whether a bundled model (or data folder) of that name exists. */
     public static boolean exists(String name) {
@@ -49,7 +72,8 @@ public final class BundledModels {
         String base = "/dev/moefrontier/models/" + name + "/";
         URL url = BundledModels.class.getResource(base + (name.equals(MINI_DATA) ? "mini_mc.jsonl" : "config.json"));
         if (url == null) {
-            throw new IllegalArgumentException("no bundled model '" + name + "'");
+            throw new IllegalArgumentException("no bundled " + (name.equals(MINI_DATA) ? "data folder" : "model") + " '" + name
+                    + "' on the classpath" + (name.equals(TINY_OLMOE) ? "" : " (it ships in the minis module)"));
         }
         if (url.getProtocol().equals("file")) {
             try {

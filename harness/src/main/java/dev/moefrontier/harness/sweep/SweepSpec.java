@@ -240,8 +240,8 @@ public record SweepSpec(String name, Path file, long seed, List<Backbone> backbo
 
         Backbone backbone(Object o) {
             if (o instanceof String s) {
-                if (!BundledModels.MINIS.contains(s)) {
-                    throw error("backbones", "'" + s + "' is not a bundled mini (" + String.join(", ", BundledModels.MINIS)
+                if (!BundledModels.backbones().contains(s)) {
+                    throw error("backbones", "'" + s + "' is not a bundled mini (" + String.join(", ", BundledModels.backbones())
                             + "); give {name: ..., path: ...} for a checkpoint");
                 }
                 return new Backbone(s, null);
@@ -253,7 +253,7 @@ public record SweepSpec(String name, Path file, long seed, List<Backbone> backbo
             if (name == null || !name.matches("[A-Za-z0-9._-]+")) {
                 throw error("backbones[].name", "required, letters, digits, '.', '_' and '-' only");
             }
-            if (path == null && !BundledModels.MINIS.contains(name)) {
+            if (path == null && !BundledModels.backbones().contains(name)) {
                 throw error("backbones[" + name + "]", "needs a path (or the name of a bundled mini)");
             }
             return new Backbone(name, path == null ? null : resolve(path));
