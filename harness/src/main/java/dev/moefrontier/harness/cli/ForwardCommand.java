@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
             "  topk_weight.{s}.{L} [T,k], moe_input.{s}.{L} [T,H] - the names of the conformance fixtures.",
             "The checkpoint is validated first; on any error nothing is written.",
             "--digests also prints a SHA-256 prefix of every tensor's float32 bits, in forward order (sequence, then layer):",
-            "the same command on two machines shows the first tensor where their arithmetic parts."
+            "the same command on two machines shows the first tensor where their arithmetic parts. It first prints",
+            "kernel.* lines: each kernel of the forward path on fixed inputs (the same for every model), to name the op."
         })
 final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Checkpoint directory (config.json + safetensors).")
@@ -65,6 +66,7 @@ final class ForwardCommand implements Callable<Integer> {
             ForwardDump.write(dump, out, meta);
             System.out.printf("wrote %d tensors for %d sequence(s) to %s%n", dump.size(), seqs.size(), out);
             if (digests) {
+                dev.moefrontier.harness.model.KernelDigests.run().forEach((k, v) -> System.out.printf("%-24s %s%n", "kernel." + k, v));
                 List<String> names = new java.util.ArrayList<>(dump.keySet());
                 names.sort(java.util.Comparator.comparingInt((String n) -> part(n, 1)).thenComparingInt(n -> n.startsWith("logits") ? 1 : 0)
                         .thenComparingInt(n -> part(n, 2)).thenComparing(n -> n));
@@ -82,18 +84,7 @@ final class ForwardCommand implements Callable<Integer> {
         return p.length > i ? Integer.parseInt(p[i]) : -1;
     }
 
-    /** The first 16 hex digits of the SHA-256 of the float32 bits (little-endian). */
     static String digest(float[] data) {
-        try {
-            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * data.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            for (float f : data) {
-                b.putFloat(f);
-            }
-            md.update(b.array());
-            return java.util.HexFormat.of().formatHex(md.digest()).substring(0, 16);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return dev.moefrontier.harness.model.KernelDigests.digest(data);
     }
 }

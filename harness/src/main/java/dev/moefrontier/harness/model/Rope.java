@@ -61,6 +61,11 @@ final class Rope {
         return new NDArray[] {cos.get(scope, rows), sin.get(scope, rows)};
     }
 
+    /** The cos and sin tables of positions 0..len-1, for {@link KernelDigests}. */
+    NDArray[] tableForDigest(int len, NDManager scope) {
+        return table(len, scope);
+    }
+
     /** Rotates x [B, heads, T, hd]. */
     NDArray apply(NDArray x) {
         int len = (int) x.getShape().get(2);

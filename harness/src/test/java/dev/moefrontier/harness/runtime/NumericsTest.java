@@ -80,6 +80,24 @@ class NumericsTest {
     }
 
     @Test
+    void theForwardKernelDigestsAreTheSameUnderEveryMachineStandIn(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        java.nio.file.Path inputs = tmp.resolve("inputs.json");
+        java.nio.file.Files.writeString(inputs, "{\"input_ids\": [[3, 1, 4, 1, 5, 9, 2, 6]]}");
+        String model = dev.moefrontier.harness.model.BundledModels.path(dev.moefrontier.harness.model.BundledModels.TINY_OLMOE).toString();
+        Map<String, String> byCap = new HashMap<>();
+        for (String cap : capabilities()) {
+            ChildJvm.Result r = ChildJvm.frontier(Map.of("ATEN_CPU_CAPABILITY", cap), 120, "forward", "--model", model, "--inputs",
+                    inputs.toString(), "--out", tmp.resolve(cap + ".safetensors").toString(), "--digests", "-q");
+            assertEquals(0, r.status(), r.out());
+            String digests = r.out().lines().filter(l -> l.matches("^(kernel\\.|moe_input|router_logits|topk_|logits).*")).reduce("", (a, b) -> a + b + "\n");
+            assertTrue(digests.contains("kernel.attention.softmax") && digests.contains("logits.0"), digests);
+            byCap.put(cap, digests);
+        }
+        assertEquals(1, new java.util.HashSet<>(byCap.values()).size(), "kernel and model digests per stand-in: " + byCap);
+    }
+
+    @Test
     void eachPinnedKnobChangesTheBitsInFastMode() throws Exception {
         // ATen's kernel capability: every pair of capabilities this CPU has gives different bits.
         Map<String, String> byCap = new HashMap<>();
