@@ -216,6 +216,31 @@ class SweepEndToEndTest {
     }
 
     @Test
+    void theClaimsTableListsC1ToC7PerBackboneAndComesFirstInTheReport() throws IOException {
+        List<Map<String, String>> claims = Csv.parse(Files.readString(run.resolve("claims.csv")));
+        for (var g : plan.groups()) {
+            List<String> ids = claims.stream().filter(r -> r.get("backbone").equals(g.backbone().name())).map(r -> r.get("claim")).toList();
+            assertEquals(List.of("C1", "C2", "C3", "C4", "C5", "C6", "C7"), ids, g.backbone().name());
+        }
+        Map<String, String> harm = new java.util.HashMap<>();
+        Csv.parse(Files.readString(run.resolve("harmonic_energy.csv"))).forEach(r -> harm.merge(r.get("backbone"),
+                Double.parseDouble(r.get("harmonic_energy_fraction")) >= 0.29 && Double.parseDouble(r.get("harmonic_energy_fraction")) <= 0.62
+                        ? "holds" : "fails", (a, b) -> a.equals("fails") || b.equals("fails") ? "fails" : "holds"));
+        for (Map<String, String> r : claims) {
+            assertTrue(List.of("holds", "fails", "not resolved", "not measured").contains(r.get("verdict")), r.toString());
+            if (r.get("claim").equals("C1")) {
+                assertEquals(harm.get(r.get("backbone")), r.get("verdict"), "C1 from harmonic_energy.csv: " + r);
+            }
+            if (r.get("claim").equals("C2")) { // the CI spec has no 33% or 66% cells
+                assertEquals("not measured", r.get("verdict"), r.toString());
+            }
+        }
+        String html = Files.readString(run.resolve("report.html"));
+        assertTrue(html.indexOf("Paper claims") > 0 && html.indexOf("Paper claims") < html.indexOf("Frontier table"), "claims first");
+        assertTrue(Files.readString(run.resolve("table.md")).startsWith("# ci\n\n## Paper claims"));
+    }
+
+    @Test
     void plotsAreWrittenAsPngAndSvgAndEmbeddedInTheReport() throws Exception {
         String html = Files.readString(run.resolve("report.html"));
         Matcher m = Pattern.compile("plots/([A-Za-z0-9._-]+)\\.svg").matcher(html); // PNGs are inlined, SVGs linked

@@ -51,7 +51,8 @@ public final class HodgeBalanceAnalyzer implements GroupAnalyzer {
         Options o = Options.parse("hodgecover", specs, barrierOptions(plans.keySet(), specs));
         HodgeDiagnostics d = new HodgeDiagnostics(BarrierStatistic.barriers(ctx, HodgeCoverCompressor.settings(o)), ctx.stats(),
                 HodgeCoverCompressor.params(o, HodgeParams.Variant.HODGECOVER));
-        AtomicFiles.writeString(dir.resolve("hodge_balance.csv"), d.balanceCsv(backbone, plans.values()));
+        AtomicFiles.writeString(dir.resolve("hodge_balance.csv"), d.balanceCsv(backbone, plans.entrySet().stream()
+                .map(e -> Map.entry(e.getKey().optionString(), e.getValue())).toList()));
         AtomicFiles.writeString(dir.resolve("harmonic_energy.csv"), d.harmonicCsv(backbone));
     }
 
@@ -66,9 +67,14 @@ public final class HodgeBalanceAnalyzer implements GroupAnalyzer {
         StringBuilder sb = new StringBuilder("# Hodge-mass balance\n\nRetained fraction of each Hodge component's mass by the kept experts"
                 + " (mean over layers); balance = min / max of the four.\n\n| backbone | compressor | ratio | gradient | curl | harmonic |"
                 + " triplet | balance |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        Map<String, Long> variants = rows.stream().collect(Collectors.groupingBy(r -> r.get("backbone") + "/" + r.get("compressor"),
+                Collectors.mapping(r -> r.getOrDefault("options", ""), Collectors.collectingAndThen(Collectors.toSet(), s -> (long) s.size()))));
         for (Map<String, String> r : rows) {
             if (r.get("layer").equals("mean")) {
-                sb.append("| ").append(r.get("backbone")).append(" | ").append(r.get("compressor")).append(" | ").append(r.get("ratio"));
+                String opts = r.getOrDefault("options", "");
+                String label = r.get("compressor") + (variants.get(r.get("backbone") + "/" + r.get("compressor")) > 1 && !opts.isEmpty()
+                        ? " (" + opts.replace(';', ',') + ")" : "");
+                sb.append("| ").append(r.get("backbone")).append(" | ").append(label).append(" | ").append(r.get("ratio"));
                 for (String k : List.of("gradient", "curl", "harmonic", "triplet", "balance")) {
                     sb.append(" | ").append(String.format(Locale.ROOT, "%.3f", Double.parseDouble(r.get(k))));
                 }

@@ -14,6 +14,7 @@ import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.PruningPlan;
 import dev.moefrontier.harness.io.CheckpointException;
 import dev.moefrontier.harness.model.MoeTransformer;
+import dev.moefrontier.harness.sweep.Cell;
 import dev.moefrontier.harness.util.AtomicFiles;
 import dev.moefrontier.harness.util.Json;
 import java.io.IOException;
@@ -258,7 +259,8 @@ public final class HodgeCommands implements CliExtension {
                 for (PruningPlan p : loaded) {
                     p.validate(m.config());
                 }
-                AtomicFiles.writeString(out, d.balanceCsv(name, loaded));
+                AtomicFiles.writeString(out, d.balanceCsv(name, loaded.stream()
+                        .map(p -> Map.entry(new Cell(name, p.compressor(), p.options(), p.ratio()).optionString(), p)).toList()));
                 Path harm = out.toAbsolutePath().getParent().resolve("harmonic_energy.csv");
                 AtomicFiles.writeString(harm, d.harmonicCsv(name));
                 System.out.println("wrote " + out + " and " + harm);

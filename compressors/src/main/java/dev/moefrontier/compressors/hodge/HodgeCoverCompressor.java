@@ -5,6 +5,7 @@ import dev.moefrontier.harness.spi.CalibrationStatistic;
 import dev.moefrontier.harness.calib.RoutingStatistics;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.spi.Compressor;
+import dev.moefrontier.harness.spi.ExpertScorer;
 import dev.moefrontier.harness.compress.LayerPlan;
 import dev.moefrontier.harness.compress.OptionSpec;
 import dev.moefrontier.harness.compress.Options;
@@ -71,13 +72,41 @@ public class HodgeCoverCompressor implements Compressor {
                 OptionSpec.integer("barrier_tokens", 0, 0, null, "calibration tokens used for barriers; 0 = all"),
                 OptionSpec.integer("barrier_batch_tokens", 4096, 16, null, "tokens per forward batch while measuring barriers"),
                 OptionSpec.integer("barrier_memory", 0, 0, null,
-                        "memory budget of the barrier computation in MiB; 0 = half the memory available (values do not depend on it)"));
+                        "memory budget of the barrier computation in MiB; 0 = half the memory available (values do not depend on it)"),
+                OptionSpec.choice("apply", "redirect", List.of("redirect", "drop"),
+                        "pruned experts are served by their redirect target (redirect) or removed from the router (drop)"),
+                OptionSpec.choice("saliency", "reap", SALIENCY_SCORERS,
+                        "the per-expert score used as sal(e) in the greedy gain (reap: REAP's S(1,1,1))"),
+                OptionSpec.choice("saliency_scale", "sum", List.of("sum", "max", "raw"),
+                        "how sal(e) is scaled against the coverage terms: to sum 1 (sum), to max 1 (max), or as computed (raw)"));
     }
+
+    /** The scores {@code saliency=} may name (score-based compressors of methods.md §3). */
+    static final List<String> SALIENCY_SCORERS = List.of("reap", "frequency", "soft-frequency", "ean", "man");
 
     @Override
     public Set<CalibrationStatistic> statistics(Options options) {
-        // frequencies for merges, REAP saliency, the barriers themselves
-        return Set.of(RoutingStatistics.ROUTING, RoutingStatistics.OUTPUT_NORMS, new BarrierStatistic(settings(options)));
+        // frequencies for merges, REAP saliency, the barriers themselves (and another score's statistics if chosen)
+        Set<CalibrationStatistic> s = new java.util.LinkedHashSet<>(
+                List.of(RoutingStatistics.ROUTING, RoutingStatistics.OUTPUT_NORMS, new BarrierStatistic(settings(options))));
+        ExpertScorer scorer = scorer(options);
+        if (scorer != null) {
+            s.addAll(scorer.statistics(Options.parse(scorer.name(), scorer.options(), Map.of())));
+        }
+        return s;
+    }
+
+    /** The scorer {@code saliency=} names, or null for REAP's score as computed here. */
+    static ExpertScorer scorer(Options o) {
+        String name = o.getString("saliency");
+        if (name.equals("reap")) {
+            return null;
+        }
+        Compressor c = dev.moefrontier.harness.compress.CompressorCatalog.shared().get(name);
+        if (!(c instanceof ExpertScorer es)) {
+            throw new IllegalArgumentException("saliency=" + name + " is not a score-based compressor");
+        }
+        return es;
     }
 
     /** Barrier settings from the options. */
@@ -89,7 +118,8 @@ public class HodgeCoverCompressor implements Compressor {
 
     static HodgeParams params(Options o, HodgeParams.Variant v) {
         return new HodgeParams(o.getInt("steps"), o.getDouble("p"), o.getDouble("q"), o.getDouble("lambda_e"),
-                o.getDouble("lambda_t"), o.getDouble("alpha"), v);
+                o.getDouble("lambda_t"), o.getDouble("alpha"), v,
+                HodgeParams.SaliencyScale.valueOf(o.getString("saliency_scale").toUpperCase(Locale.ROOT)));
     }
 
     /** sal(e): the REAP score S(1, 1, 1) of methods.md §3 (normalized to sum 1 by the selection). */
@@ -107,12 +137,16 @@ public class HodgeCoverCompressor implements Compressor {
         int keep = e - ctx.pruneCount(ratio);
         HodgeParams params = params(options, variant);
         Map<Integer, LayerBarriers> barriers = BarrierStatistic.barriers(ctx, settings(options));
+        ExpertScorer scorer = scorer(options);
+        Map<Integer, double[]> scores = scorer == null ? null
+                : scorer.scores(ctx, Options.parse(scorer.name(), scorer.options(), Map.of()));
         List<LayerPlan> layers = new ArrayList<>();
         PlanFigures.Builder figures = PlanFigures.builder();
         Map<Integer, Double> margins = new LinkedHashMap<>();
         for (Map.Entry<Integer, LayerBarriers> en : barriers.entrySet()) {
             int l = en.getKey();
-            HodgeResult r = HodgeCover.run(en.getValue().input(saliency(ctx.stats().layer(l)), keep), params);
+            double[] sal = scores == null ? saliency(ctx.stats().layer(l)) : scores.get(l);
+            HodgeResult r = HodgeCover.run(en.getValue().input(sal, keep), params);
             int[] target = new int[e];
             for (int x = 0; x < e; x++) {
                 target[x] = r.selection().redirect().getOrDefault(x, x);
@@ -122,7 +156,8 @@ public class HodgeCoverCompressor implements Compressor {
             figures.layer("tau_star", l, r.filtration().tauStar()).layer("betti1", l, r.filtration().betti1())
                     .layer("harmonic_energy_fraction", l, r.decomposition().harmonicEnergyFraction()).layer("balance", l, r.balance());
         }
-        return new PruningPlan(name, options.asMap(), ratio, PruningPlan.Mode.REDIRECT, layers, null, Map.of("barrier", options.getString("barrier")))
+        PruningPlan.Mode mode = options.getString("apply").equals("drop") ? PruningPlan.Mode.DROP : PruningPlan.Mode.REDIRECT;
+        return new PruningPlan(name, options.asMap(), ratio, mode, layers, null, Map.of("barrier", options.getString("barrier")))
                 .withMargins(margins).withFigures(figures.build());
     }
 

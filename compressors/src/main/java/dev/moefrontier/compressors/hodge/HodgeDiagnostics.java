@@ -44,7 +44,7 @@ public final class HodgeDiagnostics {
     }
 
     /** Records {@code backbone,compressor,ratio,layer,gradient,curl,harmonic,triplet,balance} (layer "mean" last). */
-    public List<String> balanceRows(String backbone, PruningPlan plan) {
+    public List<String> balanceRows(String backbone, String options, PruningPlan plan) {
         List<String> rows = new ArrayList<>();
         double[] sum = new double[4];
         int[] cnt = new int[4];
@@ -63,7 +63,7 @@ public final class HodgeDiagnostics {
             }
             Map<String, Double> r = e.getValue().retained(kept);
             double bal = HodgeBalance.balance(r);
-            List<Object> row = new ArrayList<>(List.of(backbone, plan.compressor(), plan.ratio(), e.getKey()));
+            List<Object> row = new ArrayList<>(List.of(backbone, plan.compressor(), options, plan.ratio(), e.getKey()));
             int c = 0;
             for (String comp : HodgeBalance.COMPONENTS) {
                 double v = r.get(comp);
@@ -81,7 +81,7 @@ public final class HodgeDiagnostics {
             }
             rows.add(Csv.row(row.toArray()));
         }
-        List<Object> mean = new ArrayList<>(List.of(backbone, plan.compressor(), plan.ratio(), "mean"));
+        List<Object> mean = new ArrayList<>(List.of(backbone, plan.compressor(), options, plan.ratio(), "mean"));
         for (int c = 0; c < 4; c++) {
             mean.add(cnt[c] == 0 ? Double.NaN : sum[c] / cnt[c]);
         }
@@ -93,15 +93,16 @@ public final class HodgeDiagnostics {
     static final String[] HARMONIC_HEADER = {"backbone", "layer", "harmonic_energy_fraction", "betti1", "tau_star", "edges", "faces",
         "betti1_curve"};
 
-    static final String[] BALANCE_HEADER = {"backbone", "compressor", "ratio", "layer", "gradient", "curl", "harmonic", "triplet",
-        "balance"};
+    static final String[] BALANCE_HEADER = {"backbone", "compressor", "options", "ratio", "layer", "gradient", "curl", "harmonic",
+        "triplet", "balance"};
 
-    /** {@code hodge_balance.csv}: the header, then {@link #balanceRows} of every plan. */
-    public String balanceCsv(String backbone, java.util.Collection<PruningPlan> plans) {
+    /**
+     * {@code hodge_balance.csv}: the header, then {@link #balanceRows} of every plan, by its cell's canonical option
+     * string (as in frontier.csv, so option variants of one compressor stay apart).
+     */
+    public String balanceCsv(String backbone, List<Map.Entry<String, PruningPlan>> optionsAndPlans) {
         StringBuilder csv = new StringBuilder(Csv.row((Object[]) BALANCE_HEADER));
-        for (PruningPlan p : plans) {
-            balanceRows(backbone, p).forEach(csv::append);
-        }
+        optionsAndPlans.forEach(e -> balanceRows(backbone, e.getKey(), e.getValue()).forEach(csv::append));
         return csv.toString();
     }
 }

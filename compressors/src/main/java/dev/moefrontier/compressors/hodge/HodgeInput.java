@@ -59,6 +59,22 @@ public record HodgeInput(double[][] pairBarriers, int[][] candidates, double[] t
 
     /** Saliency normalized to sum 1 (all zeros stay zeros). */
     public double[] normalizedSaliency() {
+        return scaledSaliency(HodgeParams.SaliencyScale.SUM);
+    }
+
+    /** The saliency scaled as {@code scale} says (0 everywhere when its sum or max is not positive). */
+    public double[] scaledSaliency(HodgeParams.SaliencyScale scale) {
+        if (scale == HodgeParams.SaliencyScale.RAW) {
+            return saliency.clone();
+        }
+        if (scale == HodgeParams.SaliencyScale.MAX) {
+            double m = Arrays.stream(saliency).max().orElse(0);
+            double[] out = new double[saliency.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = m > 0 ? saliency[i] / m : 0;
+            }
+            return out;
+        }
         double s = Arrays.stream(saliency).sum();
         double[] out = new double[saliency.length];
         for (int i = 0; i < out.length; i++) {

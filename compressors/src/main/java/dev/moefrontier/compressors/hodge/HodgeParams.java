@@ -10,8 +10,28 @@ package dev.moefrontier.compressors.hodge;
  * @param lambdaT weight of newly hit critical faces (1)
  * @param alpha weight of |harm| in the redirect cost (1)
  * @param variant the full method or one of the §4.9 ablations
+ * @param saliencyScale how sal(e) is scaled before it meets the λ-weighted coverage terms of §4.8 (SUM: to sum 1)
  */
-public record HodgeParams(int steps, double p, double q, double lambdaE, double lambdaT, double alpha, Variant variant) {
+public record HodgeParams(int steps, double p, double q, double lambdaE, double lambdaT, double alpha, Variant variant,
+        SaliencyScale saliencyScale) {
+
+    /**
+     * How the saliency is scaled in the greedy gain (methods.md §4.8 reads "normalized to sum 1"; the paper's text is
+     * not available, so the other readings are options): to sum 1 (the reference), to max 1, or raw.
+     */
+    public enum SaliencyScale {
+        /** sal / Σ sal (methods.md §4.1). */
+        SUM,
+        /** sal / max sal: the most salient expert's term equals a full cover of E* (or T*). */
+        MAX,
+        /** The score as computed (its units against the coverage fractions). */
+        RAW
+    }
+
+    /** The reference reading: saliency normalized to sum 1. */
+    public HodgeParams(int steps, double p, double q, double lambdaE, double lambdaT, double alpha, Variant variant) {
+        this(steps, p, q, lambdaE, lambdaT, alpha, variant, SaliencyScale.SUM);
+    }
 
     /** HodgeCover and its ablations (methods.md §4.9). */
     public enum Variant {
@@ -41,9 +61,10 @@ public record HodgeParams(int steps, double p, double q, double lambdaE, double 
         if (lambdaE < 0 || lambdaT < 0 || alpha < 0) {
             throw new IllegalArgumentException("lambda_e, lambda_t and alpha must be non-negative");
         }
+        java.util.Objects.requireNonNull(saliencyScale, "saliencyScale");
     }
 
     public HodgeParams withVariant(Variant v) {
-        return new HodgeParams(steps, p, q, lambdaE, lambdaT, alpha, v);
+        return new HodgeParams(steps, p, q, lambdaE, lambdaT, alpha, v, saliencyScale);
     }
 }

@@ -31,7 +31,7 @@ public final class HodgeSelection {
      */
     public static Result select(HodgeInput in, HodgeParams params, int[][] edges, int[][] faces, double[] faceBarriers, double[] harm) {
         int n = in.n();
-        double[] sal = in.normalizedSaliency();
+        double[] sal = in.scaledSaliency(params.saliencyScale());
         double[][] b = in.pairBarriers();
         double normB = 0;
         double[] edgeB = new double[edges.length];

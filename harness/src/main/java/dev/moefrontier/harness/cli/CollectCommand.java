@@ -15,8 +15,8 @@ import picocli.CommandLine.Parameters;
 /** {@code frontier collect}. */
 @Command(name = "collect", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Merge a run folder's cell results into its outputs.",
-            "frontier.csv, table.md, hodge_balance.csv/.md, harmonic_energy.csv, scores.csv, plots/ and report.html, from",
-            "whatever cells are finished (run it again when more are). DIR is a run folder or a plan folder (its run/)."})
+            "frontier.csv, table.md, the analyzers' tables (hodge_balance.csv/.md, harmonic_energy.csv, claims.csv), scores.csv,",
+            "plots/ and report.html, from whatever cells are finished (run it again when more are). DIR is a run folder or a plan folder (its run/)."})
 final class CollectCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR")
     Path dir;

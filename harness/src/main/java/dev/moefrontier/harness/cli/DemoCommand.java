@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
             "Every registered compressor (with the HodgeCover ablations and X+Wanda hybrids) at five ratios from 0.25 to",
             "0.75 on the three embedded minis (olmoe-mini, qwen35-mini-a, qwen35-mini-b), scored on the mini task suite.",
             "The spec is scripts/sweeps/demo.yaml. Writes frontier.csv, table.md, hodge_balance.csv/.md,",
-            "harmonic_energy.csv, scores.csv, per-cell results and plans, plots/ and report.html into --out."})
+            "harmonic_energy.csv, claims.csv, scores.csv, per-cell results and plans, plots/ and report.html into --out."})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Run folder. Default: ${DEFAULT-VALUE}.", defaultValue = "runs/demo")
     Path out;

@@ -6,6 +6,7 @@ import dev.moefrontier.harness.sweep.SweepSpec;
 import dev.moefrontier.harness.sweep.SweepValidator;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,8 +20,9 @@ import picocli.CommandLine.Parameters;
             "SPEC is YAML (see scripts/sweeps/demo.yaml, commented). The spec is checked completely before any work.",
             "Each backbone is loaded and calibrated once; every cell writes its own files atomically, a failing cell is",
             "recorded and the sweep goes on, and --resume skips finished cells. Outputs in the run folder: frontier.csv,",
-            "table.md, hodge_balance.csv/.md, harmonic_energy.csv, scores.csv, cells/*/*/{result.json,pruning_plan.json},",
-            "plots/ and report.html."})
+            "table.md, the analyzers' tables (hodge_balance.csv/.md, harmonic_energy.csv, claims.csv: the paper's claims",
+            "per backbone), scores.csv, cells/*/*/{result.json,pruning_plan.json}, plots/ and report.html.",
+            "A compressor option given as a list is a grid: one cell per combination (options: {apply: [redirect, drop]})."})
 final class SweepCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SPEC")
     Path spec;
@@ -46,9 +48,12 @@ final class SweepCommand implements Callable<Integer> {
         System.out.println();
         System.out.print(Files.readString(dir.resolve("table.md")));
         System.out.println();
-        System.out.println("wrote " + dir + ": frontier.csv, table.md, report.html"
-                + (Files.exists(dir.resolve("hodge_balance.csv")) ? ", hodge_balance.csv, hodge_balance.md, harmonic_energy.csv" : "")
-                + (Files.exists(dir.resolve("scores.csv")) ? ", scores.csv" : "") + (Files.isDirectory(dir.resolve("plots")) ? ", plots/" : "")
+        List<String> files = new java.util.ArrayList<>(List.of("frontier.csv", "table.md", "report.html"));
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) { // every other output: analyzers' tables and findings
+            s.filter(Files::isRegularFile).map(p -> p.getFileName().toString())
+                    .filter(n -> (n.endsWith(".csv") || n.endsWith(".md")) && !files.contains(n)).sorted().forEach(files::add);
+        }
+        System.out.println("wrote " + dir + ": " + String.join(", ", files) + (Files.isDirectory(dir.resolve("plots")) ? ", plots/" : "")
                 + " (" + r.results().size() + " cells)");
     }
 }

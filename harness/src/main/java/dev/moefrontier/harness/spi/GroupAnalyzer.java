@@ -1,6 +1,7 @@
 package dev.moefrontier.harness.spi;
 
 import dev.moefrontier.harness.sweep.Cell;
+import dev.moefrontier.harness.sweep.RunSummary;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.PruningPlan;
 import java.io.IOException;
@@ -8,7 +9,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import dev.moefrontier.harness.spi.CalibrationStatistic;
 
 /**
  * Extra per-backbone outputs of a sweep computed while the model is loaded (e.g. the Hodge-mass balance of every
@@ -42,5 +42,14 @@ public interface GroupAnalyzer extends Named {
      */
     default Map<String, String> summaries(Map<String, List<Map<String, String>>> tables) {
         return Map.of();
+    }
+
+    /**
+     * Findings about the whole run, derived at collection time from every cell's results and the collected tables
+     * (e.g. whether a paper's claims hold). The collector writes each table's CSV into the run folder and shows it
+     * first in {@code report.html} and {@code table.md}. None by default.
+     */
+    default List<RunTable> findings(RunSummary run) {
+        return List.of();
     }
 }

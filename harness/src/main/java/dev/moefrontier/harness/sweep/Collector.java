@@ -3,6 +3,7 @@ package dev.moefrontier.harness.sweep;
 import dev.moefrontier.harness.spi.GroupAnalyzer;
 import dev.moefrontier.harness.spi.Registry;
 import dev.moefrontier.harness.spi.ReportRenderer;
+import dev.moefrontier.harness.spi.RunTable;
 import com.google.gson.JsonObject;
 import dev.moefrontier.harness.compress.PlanFigures;
 import dev.moefrontier.harness.compress.PruningPlan;
@@ -62,16 +63,26 @@ public final class Collector {
         }
         concatScores(run, results);
         RunSummary summary = new RunSummary(name, results, tables);
-        AtomicFiles.writeString(root.resolve("table.md"), "# " + name + "\n\nHeadline metrics per backbone and ratio (accuracies in %,"
-                + " best compressed value in bold).\n\n" + FrontierTable.markdown(summary));
         Map<String, String> summaries = new java.util.LinkedHashMap<>();
+        List<RunTable> findings = new ArrayList<>();
         for (GroupAnalyzer a : Registry.load(GroupAnalyzer.class, "analyzer").all()) {
             try {
                 summaries.putAll(a.summaries(tables));
+                findings.addAll(a.findings(summary));
             } catch (RuntimeException e) {
                 log.accept("summary of analyzer " + a.name() + " failed: " + e.getMessage());
             }
         }
+        StringBuilder md = new StringBuilder("# " + name + "\n\n");
+        for (RunTable f : findings) {
+            StringBuilder fcsv = new StringBuilder(Csv.row(f.header().toArray()));
+            f.rows().forEach(r -> fcsv.append(Csv.row(r.toArray())));
+            AtomicFiles.writeString(root.resolve(f.file()), fcsv);
+            md.append(f.markdown()).append('\n');
+        }
+        AtomicFiles.writeString(root.resolve("table.md"), md.append(findings.isEmpty() ? "" : "## Frontier table\n\n")
+                .append("Headline metrics per backbone and ratio (accuracies in %, best compressed value in bold).\n\n")
+                .append(FrontierTable.markdown(summary)));
         for (Map.Entry<String, String> e : summaries.entrySet()) {
             AtomicFiles.writeString(root.resolve(e.getKey()), e.getValue());
         }
@@ -86,7 +97,7 @@ public final class Collector {
             }
         }
         List<CellError> errors = run.errors();
-        AtomicFiles.writeString(root.resolve("report.html"), HtmlReport.render(summary, figures, summaries, errors, root));
+        AtomicFiles.writeString(root.resolve("report.html"), HtmlReport.render(summary, findings, figures, summaries, errors, root));
         return summary;
     }
 

@@ -1,6 +1,7 @@
 package dev.moefrontier.harness.sweep;
 
 import dev.moefrontier.harness.spi.ReportRenderer;
+import dev.moefrontier.harness.spi.RunTable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +13,7 @@ import java.util.Map;
 final class HtmlReport {
     private HtmlReport() {}
 
-    static String render(RunSummary s, List<ReportRenderer.Figure> figures, Map<String, String> summaries, List<CellError> errors,
+    static String render(RunSummary s, List<RunTable> findings, List<ReportRenderer.Figure> figures, Map<String, String> summaries, List<CellError> errors,
             Path root) throws IOException {
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(s.name())).append(" — MoE Frontier</title>\n")
@@ -25,7 +26,16 @@ final class HtmlReport {
         for (String table : s.tables().keySet()) { // every analyzer's table, linked
             h.append(", <a href=\"").append(esc(table)).append("\">").append(esc(table)).append("</a>");
         }
-        h.append(".</p>\n<h2>Frontier table</h2>\n<p>Headline metrics per backbone and ratio (accuracies in %, best compressed value in bold).</p>\n");
+        for (RunTable f : findings) { // analyzers' findings about the whole run come first
+            h.append(", <a href=\"").append(esc(f.file())).append("\">").append(esc(f.file())).append("</a>");
+        }
+        h.append(".</p>\n");
+        for (RunTable f : findings) {
+            String md = f.markdown();
+            h.append("<h2>").append(esc(f.title())).append("</h2>\n<p>").append(esc(f.description())).append("</p>\n")
+                    .append(markdownTable(md.substring(md.indexOf("\n|") + 1)));
+        }
+        h.append("<h2>Frontier table</h2>\n<p>Headline metrics per backbone and ratio (accuracies in %, best compressed value in bold).</p>\n");
         for (String b : s.backbones()) {
             h.append("<h3>").append(esc(b)).append("</h3>\n").append(markdownTable(FrontierTable.markdown(s, b)));
         }

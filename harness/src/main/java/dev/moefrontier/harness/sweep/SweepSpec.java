@@ -205,7 +205,7 @@ public record SweepSpec(String name, Path file, long seed, List<Backbone> backbo
             Calibration cal = calibration(m.get("calibration"));
             List<CompressorEntry> compressors = new ArrayList<>();
             for (Object o : list(m.get("compressors"), "compressors", true)) {
-                compressors.add(compressor(o));
+                compressors.addAll(compressor(o));
             }
             List<Double> ratios = new ArrayList<>();
             for (Object o : list(m.get("ratios"), "ratios", !compressors.isEmpty())) {
@@ -274,9 +274,13 @@ public record SweepSpec(String name, Path file, long seed, List<Backbone> backbo
             return new Calibration(src.equals("mini") ? null : resolve(src), count, length, integer(m.get("seed"), "calibration.seed", 0));
         }
 
-        CompressorEntry compressor(Object o) {
+        /**
+         * A compressor entry; an option given as a list of values is a grid: one entry per combination, the first
+         * option varying slowest ({@code options: {a: [1, 2], b: [x, y]}} gives a=1,b=x; a=1,b=y; a=2,b=x; a=2,b=y).
+         */
+        List<CompressorEntry> compressor(Object o) {
             if (o instanceof String s) {
-                return new CompressorEntry(s, Map.of());
+                return List.of(new CompressorEntry(s, Map.of()));
             }
             Map<String, Object> m = map(o, "compressors[]");
             known(m, "compressors[]", "name", "options");
@@ -284,7 +288,43 @@ public record SweepSpec(String name, Path file, long seed, List<Backbone> backbo
             if (name == null) {
                 throw error("compressors[]", "needs a name");
             }
-            return new CompressorEntry(name, options(m.get("options"), "compressors[" + name + "].options"));
+            String key = "compressors[" + name + "].options";
+            List<Map<String, String>> grid = new ArrayList<>(List.of(new LinkedHashMap<>()));
+            if (m.get("options") != null) {
+                for (Map.Entry<String, Object> e : map(m.get("options"), key).entrySet()) {
+                    List<String> values = new ArrayList<>();
+                    if (e.getValue() instanceof List<?> l) {
+                        if (l.isEmpty()) {
+                            throw error(key + "." + e.getKey(), "lists no value (a grid needs at least one)");
+                        }
+                        for (Object v : l) {
+                            values.add(scalar(v, key + "." + e.getKey()));
+                        }
+                        if (new java.util.HashSet<>(values).size() != values.size()) {
+                            throw error(key + "." + e.getKey(), "lists a value twice");
+                        }
+                    } else {
+                        values.add(scalar(e.getValue(), key + "." + e.getKey()));
+                    }
+                    List<Map<String, String>> next = new ArrayList<>();
+                    for (Map<String, String> g : grid) {
+                        for (String v : values) {
+                            Map<String, String> c = new LinkedHashMap<>(g);
+                            c.put(e.getKey(), v);
+                            next.add(c);
+                        }
+                    }
+                    grid = next;
+                }
+            }
+            return grid.stream().map(g -> new CompressorEntry(name, g)).toList();
+        }
+
+        private String scalar(Object v, String key) {
+            if (v == null || v instanceof Map || v instanceof List) {
+                throw error(key, "must be a single value or a list of single values");
+            }
+            return String.valueOf(v);
         }
 
         TaskEntry task(Object o) {
