@@ -61,10 +61,15 @@ public final class Filtration {
     }
 
     public static Result compute(HodgeInput in, int steps) {
+        return compute(in, steps, HodgeParams.Grid.MIN_MEDIAN);
+    }
+
+    /** The filtration on the τ range {@code range} names. */
+    public static Result compute(HodgeInput in, int steps, HodgeParams.Grid range) {
         int n = in.n();
         double[][] b = in.pairBarriers();
-        double lo = Arrays.stream(upper(b)).min().orElse(0);
-        double hi = median(b);
+        double lo = range == HodgeParams.Grid.ZERO_1_1MAX ? 0 : Arrays.stream(upper(b)).min().orElse(0);
+        double hi = range == HodgeParams.Grid.ZERO_1_1MAX ? 1.1 * Arrays.stream(upper(b)).max().orElse(0) : median(b);
         double[] grid = grid(lo, hi, steps);
 
         // Edges (all pairs) in order of appearance; ids are lexicographic pair indices.

@@ -54,13 +54,56 @@ public final class HodgeBalanceAnalyzer implements GroupAnalyzer {
         AtomicFiles.writeString(dir.resolve("hodge_balance.csv"), d.balanceCsv(backbone, plans.entrySet().stream()
                 .map(e -> Map.entry(e.getKey().optionString(), e.getValue())).toList()));
         AtomicFiles.writeString(dir.resolve("harmonic_energy.csv"), d.harmonicCsv(backbone));
+        // Both barrier modes in the group: how far local barriers stand in for full ones (methods.md §4.2).
+        Map<String, Map<String, String>> byMode = new java.util.TreeMap<>();
+        Set<Double> ratios = new java.util.TreeSet<>();
+        for (Cell c : plans.keySet()) {
+            if (isHodgeFamily(c)) {
+                Map<String, String> opts = known(c, specs);
+                byMode.putIfAbsent(Options.parse("hodgecover", specs, opts).getString("barrier"), opts);
+                ratios.add(c.ratio());
+            }
+        }
+        if (byMode.containsKey("full") && byMode.containsKey("local")) {
+            AtomicFiles.writeString(dir.resolve("barrier_fidelity.csv"), BarrierFidelity.csv(backbone, ctx,
+                    Options.parse("hodgecover", specs, byMode.get("full")), Options.parse("hodgecover", specs, byMode.get("local")),
+                    text(byMode.get("full")), text(byMode.get("local")), ratios));
+        }
+    }
+
+    private static boolean isHodgeFamily(Cell c) {
+        return c.compressor().startsWith("hodgecover") || c.compressor().equals("greedy-barrier");
+    }
+
+    /** A cell's options that HodgeCover knows (a hybrid's r1 and Wanda's options left out). */
+    private static Map<String, String> known(Cell c, List<OptionSpec> specs) {
+        Set<String> names = specs.stream().map(OptionSpec::name).collect(Collectors.toSet());
+        Map<String, String> m = new java.util.TreeMap<>();
+        c.options().forEach((k, v) -> {
+            if (names.contains(k)) {
+                m.put(k, v);
+            }
+        });
+        return m;
+    }
+
+    private static String text(Map<String, String> opts) {
+        return opts.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(";"));
     }
 
     /** {@code hodge_balance.md}: the layer-mean balance of every compressed cell, one row per (backbone, compressor, ratio). */
     @Override
     public Map<String, String> summaries(Map<String, List<Map<String, String>>> tables) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
         List<Map<String, String>> rows = tables.getOrDefault("hodge_balance.csv", List.of());
-        return rows.isEmpty() ? Map.of() : Map.of("hodge_balance.md", balanceMarkdown(rows));
+        if (!rows.isEmpty()) {
+            out.put("hodge_balance.md", balanceMarkdown(rows));
+        }
+        List<Map<String, String>> fidelity = tables.getOrDefault("barrier_fidelity.csv", List.of());
+        if (!fidelity.isEmpty()) {
+            out.put("barrier_fidelity.md", BarrierFidelity.markdown(fidelity));
+        }
+        return out;
     }
 
     static String balanceMarkdown(List<Map<String, String>> rows) {
@@ -88,7 +131,7 @@ public final class HodgeBalanceAnalyzer implements GroupAnalyzer {
     static Map<String, String> barrierOptions(Set<Cell> cells, List<OptionSpec> specs) {
         Set<String> known = specs.stream().map(OptionSpec::name).collect(Collectors.toSet());
         for (Cell c : cells) {
-            if (c.compressor().startsWith("hodgecover") || c.compressor().equals("greedy-barrier")) {
+            if (isHodgeFamily(c)) {
                 Map<String, String> m = new HashMap<>();
                 c.options().forEach((k, v) -> {
                     if (known.contains(k)) {

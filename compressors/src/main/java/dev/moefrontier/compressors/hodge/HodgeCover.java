@@ -29,7 +29,7 @@ public final class HodgeCover {
 
     /** §4.5–4.6. */
     public static Complex complex(HodgeInput in, HodgeParams params) {
-        Filtration.Result k = Filtration.compute(in, params.steps());
+        Filtration.Result k = Filtration.compute(in, params.steps(), params.grid());
         int[][] faces = new int[k.faces().length][];
         double[] faceB = new double[faces.length];
         for (int f = 0; f < faces.length; f++) {

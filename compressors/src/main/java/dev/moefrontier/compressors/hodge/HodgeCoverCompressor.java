@@ -78,7 +78,11 @@ public class HodgeCoverCompressor implements Compressor {
                 OptionSpec.choice("saliency", "reap", SALIENCY_SCORERS,
                         "the per-expert score used as sal(e) in the greedy gain (reap: REAP's S(1,1,1))"),
                 OptionSpec.choice("saliency_scale", "sum", List.of("sum", "max", "raw"),
-                        "how sal(e) is scaled against the coverage terms: to sum 1 (sum), to max 1 (max), or as computed (raw)"));
+                        "how sal(e) is scaled against the coverage terms: to sum 1 (sum), to max 1 (max), or as computed (raw)"),
+                OptionSpec.choice("grid", "min-median", List.of("min-median", "zero-1.1max"),
+                        "filtration range: minimum to median pair barrier, or 0 to 1.1 x the largest (the precursor code's)"),
+                OptionSpec.choice("cover", "hit", List.of("hit", "all"),
+                        "a critical edge or face is covered when one of its vertices is kept (hit) or all of them (all)"));
     }
 
     /** The scores {@code saliency=} may name (score-based compressors of methods.md §3). */
@@ -119,7 +123,9 @@ public class HodgeCoverCompressor implements Compressor {
     static HodgeParams params(Options o, HodgeParams.Variant v) {
         return new HodgeParams(o.getInt("steps"), o.getDouble("p"), o.getDouble("q"), o.getDouble("lambda_e"),
                 o.getDouble("lambda_t"), o.getDouble("alpha"), v,
-                HodgeParams.SaliencyScale.valueOf(o.getString("saliency_scale").toUpperCase(Locale.ROOT)));
+                HodgeParams.SaliencyScale.valueOf(o.getString("saliency_scale").toUpperCase(Locale.ROOT)),
+                o.getString("grid").equals("zero-1.1max") ? HodgeParams.Grid.ZERO_1_1MAX : HodgeParams.Grid.MIN_MEDIAN,
+                HodgeParams.Cover.valueOf(o.getString("cover").toUpperCase(Locale.ROOT)));
     }
 
     /** sal(e): the REAP score S(1, 1, 1) of methods.md §3 (normalized to sum 1 by the selection). */

@@ -11,9 +11,27 @@ package dev.moefrontier.compressors.hodge;
  * @param alpha weight of |harm| in the redirect cost (1)
  * @param variant the full method or one of the §4.9 ablations
  * @param saliencyScale how sal(e) is scaled before it meets the λ-weighted coverage terms of §4.8 (SUM: to sum 1)
+ * @param grid the filtration's τ range (§4.5: minimum to median)
+ * @param cover when a critical edge or face counts as covered in the greedy gain (§4.8: one vertex in S)
  */
 public record HodgeParams(int steps, double p, double q, double lambdaE, double lambdaT, double alpha, Variant variant,
-        SaliencyScale saliencyScale) {
+        SaliencyScale saliencyScale, Grid grid, Cover cover) {
+
+    /** The τ range of the filtration grid (methods.md §4.5 and the readings of §4.12). */
+    public enum Grid {
+        /** From the minimum to the median pair barrier (the reference). */
+        MIN_MEDIAN,
+        /** From 0 to 1.1 × the largest pair barrier (the precursor code's range). */
+        ZERO_1_1MAX
+    }
+
+    /** When a critical edge or face counts as covered by the kept set (methods.md §4.8 and §4.12). */
+    public enum Cover {
+        /** Hit: at least one of its vertices is kept (the reference). */
+        HIT,
+        /** All of its vertices are kept (the simplex survives). */
+        ALL
+    }
 
     /**
      * How the saliency is scaled in the greedy gain (methods.md §4.8 reads "normalized to sum 1"; the paper's text is
@@ -30,7 +48,7 @@ public record HodgeParams(int steps, double p, double q, double lambdaE, double 
 
     /** The reference reading: saliency normalized to sum 1. */
     public HodgeParams(int steps, double p, double q, double lambdaE, double lambdaT, double alpha, Variant variant) {
-        this(steps, p, q, lambdaE, lambdaT, alpha, variant, SaliencyScale.SUM);
+        this(steps, p, q, lambdaE, lambdaT, alpha, variant, SaliencyScale.SUM, Grid.MIN_MEDIAN, Cover.HIT);
     }
 
     /** HodgeCover and its ablations (methods.md §4.9). */
@@ -62,9 +80,11 @@ public record HodgeParams(int steps, double p, double q, double lambdaE, double 
             throw new IllegalArgumentException("lambda_e, lambda_t and alpha must be non-negative");
         }
         java.util.Objects.requireNonNull(saliencyScale, "saliencyScale");
+        java.util.Objects.requireNonNull(grid, "grid");
+        java.util.Objects.requireNonNull(cover, "cover");
     }
 
     public HodgeParams withVariant(Variant v) {
-        return new HodgeParams(steps, p, q, lambdaE, lambdaT, alpha, v, saliencyScale);
+        return new HodgeParams(steps, p, q, lambdaE, lambdaT, alpha, v, saliencyScale, grid, cover);
     }
 }

@@ -70,17 +70,18 @@ public final class HodgeSelection {
                 if (inS[i] || (anyAllowed && !allowed[i])) {
                     continue; // the veto yields only when no other candidate is left
                 }
+                boolean all = params.cover() == HodgeParams.Cover.ALL; // covered = every vertex kept, not one
                 int newE = 0;
                 for (int c = 0; c < critE.length; c++) {
                     int[] e = edges[critE[c]];
-                    if (!edgeHit[c] && (e[0] == i || e[1] == i)) {
+                    if (!edgeHit[c] && (e[0] == i || e[1] == i) && (!all || inS[e[0] == i ? e[1] : e[0]])) {
                         newE++;
                     }
                 }
                 int newT = 0;
                 for (int c = 0; c < critT.length; c++) {
                     int[] f = faces[critT[c]];
-                    if (!faceHit[c] && (f[0] == i || f[1] == i || f[2] == i)) {
+                    if (!faceHit[c] && (f[0] == i || f[1] == i || f[2] == i) && (!all || others(f, i, inS))) {
                         newT++;
                     }
                 }
@@ -99,13 +100,14 @@ public final class HodgeSelection {
             margin = narrower(margin, bestGain, runnerUp);
             inS[best] = true;
             selected[s] = best;
+            boolean all = params.cover() == HodgeParams.Cover.ALL;
             for (int c = 0; c < critE.length; c++) {
                 int[] e = edges[critE[c]];
-                edgeHit[c] |= e[0] == best || e[1] == best;
+                edgeHit[c] |= all ? inS[e[0]] && inS[e[1]] : e[0] == best || e[1] == best;
             }
             for (int c = 0; c < critT.length; c++) {
                 int[] f = faces[critT[c]];
-                faceHit[c] |= f[0] == best || f[1] == best || f[2] == best;
+                faceHit[c] |= all ? inS[f[0]] && inS[f[1]] && inS[f[2]] : f[0] == best || f[1] == best || f[2] == best;
             }
         }
         return new Result(critE, critT, selected, redirect(in, params, edges, harm, normB, inS), margin);
@@ -119,6 +121,16 @@ public final class HodgeSelection {
         double scale = Math.max(Math.abs(best), Math.abs(runnerUp));
         double m = scale == 0 ? 0 : Math.abs(best - runnerUp) / scale;
         return Double.isNaN(margin) ? m : Math.min(margin, m);
+    }
+
+    /** Whether the vertices of face f other than i are all in S. */
+    private static boolean others(int[] f, int i, boolean[] inS) {
+        for (int v : f) {
+            if (v != i && !inS[v]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether adding i would put all three vertices of some T* face in S. */

@@ -56,8 +56,64 @@ class HodgeOptionsTest {
                 "the fixture's cover is not the saliency top-k");
     }
 
+    @Test
+    void gridSetsTheFiltrationRange() throws Exception {
+        JsonObject in = HodgeFixtureTest.load("random-16").getAsJsonObject("input");
+        HodgeInput base = HodgeCover.input(in);
+        HodgeParams ref = HodgeCover.params(in.getAsJsonObject("params"));
+        double[] g = HodgeCover.run(base, ref).filtration().grid();
+        double min = Double.POSITIVE_INFINITY;
+        double max = 0;
+        for (int i = 0; i < base.n(); i++) {
+            for (int j = i + 1; j < base.n(); j++) {
+                min = Math.min(min, base.pairBarriers()[i][j]);
+                max = Math.max(max, base.pairBarriers()[i][j]);
+            }
+        }
+        assertEquals(min, g[0]);
+        assertEquals(Filtration.median(base.pairBarriers()), g[g.length - 1]);
+        HodgeParams wide = new HodgeParams(ref.steps(), ref.p(), ref.q(), ref.lambdaE(), ref.lambdaT(), ref.alpha(), ref.variant(),
+                ref.saliencyScale(), HodgeParams.Grid.ZERO_1_1MAX, ref.cover());
+        double[] w = HodgeCover.run(base, wide).filtration().grid();
+        assertEquals(0.0, w[0]);
+        assertEquals(1.1 * max, w[w.length - 1]);
+        assertEquals(ref.steps(), w.length);
+    }
+
+    @Test
+    void coverAllCountsAnEdgeOnlyWhenBothEndsAreKept() throws Exception {
+        JsonObject in = HodgeFixtureTest.load("random-16").getAsJsonObject("input");
+        HodgeInput base = HodgeCover.input(in);
+        // every edge of K critical, coverage worth far more than saliency, no triangle term
+        for (HodgeParams.Cover cover : HodgeParams.Cover.values()) {
+            HodgeParams p = new HodgeParams(80, 1.0, 0.2, 1e6, 0, 1, HodgeParams.Variant.HODGECOVER, HodgeParams.SaliencyScale.SUM,
+                    HodgeParams.Grid.MIN_MEDIAN, cover);
+            HodgeResult r = HodgeCover.run(base, p);
+            int[] sel = r.selection().selected();
+            int[] degree = new int[base.n()];
+            for (int[] e : r.edges()) {
+                degree[e[0]]++;
+                degree[e[1]]++;
+            }
+            if (cover == HodgeParams.Cover.HIT) { // the first pick touches the most edges
+                assertEquals(java.util.Arrays.stream(degree).max().orElseThrow(), degree[sel[0]]);
+            } else { // no single vertex covers an edge: the first pick is the most salient, the second its K-neighbour
+                double[] sal = base.normalizedSaliency();
+                int top = 0;
+                for (int v = 1; v < sal.length; v++) {
+                    top = sal[v] > sal[top] ? v : top;
+                }
+                assertEquals(top, sel[0]);
+                int first = sel[0];
+                int second = sel[1];
+                boolean adjacent = java.util.Arrays.stream(r.edges()).anyMatch(e -> (e[0] == first && e[1] == second) || (e[1] == first && e[0] == second));
+                assertEquals(degree[first] > 0, adjacent, "the second pick completes an edge with the first when it can");
+            }
+        }
+    }
+
     private static HodgeParams with(HodgeParams p, HodgeParams.SaliencyScale s) {
-        return new HodgeParams(p.steps(), p.p(), p.q(), p.lambdaE(), p.lambdaT(), p.alpha(), p.variant(), s);
+        return new HodgeParams(p.steps(), p.p(), p.q(), p.lambdaE(), p.lambdaT(), p.alpha(), p.variant(), s, p.grid(), p.cover());
     }
 
     private static int[] topBySaliency(double[] sal, int keep) {
