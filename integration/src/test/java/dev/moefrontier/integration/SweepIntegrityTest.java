@@ -82,6 +82,37 @@ class SweepIntegrityTest {
     }
 
     @Test
+    void planStabilityComparesEachPlanWithItsRemakesOnFreshWindows() throws IOException {
+        Path run = tmp.resolve("stability");
+        runner(new ArrayList<>()).sweep(plan(spec("[frequency, random]", "[{name: mini_ppl, limit: 1}]") + "stability: {resamples: 2}\n",
+                "stability"), run, false);
+        List<Map<String, String>> rows = Csv.parse(Files.readString(run.resolve("stability.csv")));
+        for (String comp : List.of("frequency", "random")) {
+            List<Map<String, String>> mine = rows.stream().filter(r -> r.get("compressor").equals(comp)).toList();
+            List<Map<String, String>> layers = mine.stream().filter(r -> !r.get("layer").equals("mean")).toList();
+            assertTrue(!layers.isEmpty() && mine.size() == layers.size() + 1, comp + ": a row per MoE layer and a mean row: " + mine);
+            double mean = layers.stream().mapToDouble(r -> Double.parseDouble(r.get("mean_jaccard"))).average().orElseThrow();
+            Map<String, String> m = mine.get(mine.size() - 1);
+            assertEquals(mean, Double.parseDouble(m.get("mean_jaccard")), 1e-12);
+            for (Map<String, String> r : mine) {
+                assertEquals("2", r.get("resamples"));
+                double j = Double.parseDouble(r.get("mean_jaccard"));
+                assertTrue(j >= Double.parseDouble(r.get("min_jaccard")) - 1e-12 && j <= 1 && j > 0, r.toString());
+                if (comp.equals("random")) { // seeded by the compressor seed, not by the windows: the same plan every time
+                    assertEquals(1.0, j, 0, r.toString());
+                }
+            }
+        }
+        assertTrue(Files.readString(run.resolve("report.html")).contains("stability.csv"), "linked from the report");
+        // a token-id calibration file has fixed windows: refused before any work
+        Path ids = tmp.resolve("ids.json");
+        Files.writeString(ids, "{\"input_ids\": [[1, 2, 3, 4]]}");
+        CheckpointException e = assertThrows(CheckpointException.class, () -> plan(spec("[frequency]", "[mini_ppl]")
+                .replace("source: " + calibration, "source: " + ids) + "stability: {resamples: 2}\n", "stability-ids"));
+        assertTrue(e.getMessage().contains("stability.resamples: the calibration source"), e.getMessage());
+    }
+
+    @Test
     void resumeRerunsChangedCellsAndRefusesAnotherSpecUnlessAllowed() throws IOException {
         Path run = tmp.resolve("resume");
         List<String> log = new ArrayList<>();

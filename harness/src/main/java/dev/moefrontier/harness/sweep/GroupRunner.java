@@ -109,7 +109,8 @@ public final class GroupRunner {
                 todo.add(c);
             }
         }
-        String groupKey = String.join(",", fingerprints.values());
+        String groupKey = String.join(",", fingerprints.values()) + (spec.stabilityResamples() > 0
+                ? "|stability-resamples=" + spec.stabilityResamples() : "");
         Path analysedMark = run.analysisDir(g.backbone().name()).resolve(".done");
         boolean analysed = Files.isRegularFile(analysedMark) && groupKey.equals(Files.readString(analysedMark));
         if (todo.isEmpty() && analysed) {
@@ -172,7 +173,7 @@ public final class GroupRunner {
                 }
             }
             if (complete || elsewhere == 0) {
-                analyse(g, ctx, plans, complete ? groupKey : "incomplete");
+                analyse(g, ctx, plans, complete ? groupKey : "incomplete", complete ? catalog : null);
             }
         }
         return new Outcome(done, g.cells().size() - todo.size(), failed, elsewhere);
@@ -194,8 +195,24 @@ public final class GroupRunner {
         return new Outcome(0, g.cells().size() - cells.size(), failed, 0);
     }
 
+    /** Plan stability (see {@link PlanStability}): the plans again on fresh draws of the calibration windows. */
+    private void stability(CellGroup g, MoeTransformer model, CompressorCatalog catalog, Map<Cell, PruningPlan> plans) throws IOException {
+        List<CompressionContext> resampled = new ArrayList<>();
+        for (int i = 1; i <= spec.stabilityResamples(); i++) {
+            log.accept("stability: " + g.backbone().name() + " resample " + i + " of " + spec.stabilityResamples());
+            resampled.add(context(model, g, catalog, spec.calibration().seed() + i));
+        }
+        write(run.analysisDir(g.backbone().name()).resolve(PlanStability.FILE), PlanStability.csv(g.backbone().name(), plans, resampled,
+                catalog));
+    }
+
     /** Calibration windows and the union of the statistics the group's compressors need. */
     private CompressionContext context(MoeTransformer m, CellGroup g, CompressorCatalog catalog) {
+        return context(m, g, catalog, spec.calibration().seed());
+    }
+
+    /** {@link #context} on the windows drawn with {@code calibrationSeed}. */
+    private CompressionContext context(MoeTransformer m, CellGroup g, CompressorCatalog catalog, long calibrationSeed) {
         Set<CalibrationStatistic> stats = new java.util.LinkedHashSet<>();
         boolean needData = false;
         for (Cell c : g.cells()) {
@@ -209,7 +226,7 @@ public final class GroupRunner {
         analyzers().forEach(a -> stats.addAll(a.statistics()));
         Calibrator cal = new Calibrator(cacheDir, 8192, log);
         SweepSpec.Calibration cs = spec.calibration();
-        CalibrationData data = CalibrationData.load(new CalibrationSpec(cs.file(), cs.count(), cs.length(), cs.seed()), m);
+        CalibrationData data = CalibrationData.load(new CalibrationSpec(cs.file(), cs.count(), cs.length(), calibrationSeed), m);
         return CompressionContext.builder().setModel(m).optCalibrator(cal).optData(data).optStats(cal.stats(m, data, stats))
                 .optSeed(spec.seed()).optLog(log).build();
     }
@@ -320,7 +337,8 @@ public final class GroupRunner {
     }
 
     /** Runs every registered analyzer for the backbone (once; marked done by {@code analysis/<backbone>/.done}). */
-    private void analyse(CellGroup g, CompressionContext ctx, Map<Cell, PruningPlan> plans, String groupKey) throws IOException {
+    private void analyse(CellGroup g, CompressionContext ctx, Map<Cell, PruningPlan> plans, String groupKey, CompressorCatalog catalog)
+            throws IOException {
         Path dir = run.analysisDir(g.backbone().name());
         Files.createDirectories(dir);
         for (GroupAnalyzer a : analyzers()) {
@@ -328,6 +346,13 @@ public final class GroupRunner {
                 a.analyze(g.backbone().name(), ctx, plans, dir);
             } catch (IOException | RuntimeException e) {
                 log.accept("analysis " + a.name() + " of " + g.backbone().name() + " failed: " + e.getMessage());
+            }
+        }
+        if (catalog != null && spec.stabilityResamples() > 0 && !plans.isEmpty()) { // once every cell is current
+            try {
+                stability(g, ctx.model(), catalog, plans);
+            } catch (RuntimeException e) {
+                log.accept("plan stability of " + g.backbone().name() + " failed: " + e.getMessage());
             }
         }
         write(dir.resolve(".done"), groupKey);

@@ -31,10 +31,19 @@ import org.yaml.snakeyaml.error.YAMLException;
  * @param tasks tasks with data, options and limits
  * @param batchTokens padded tokens per evaluation batch
  * @param dense whether each backbone is also scored uncompressed (compression 0)
+ * @param stabilityResamples plan stability: each compressed cell's plan is recomputed on this many fresh draws of the
+ *     calibration windows (0 = off; {@code stability: {resamples: N}})
  */
 public record SweepSpec(String name, Path file, long seed, List<Backbone> backbones, Calibration calibration,
         List<CompressorEntry> compressors, List<Double> ratios, Double hybridR1, List<TaskEntry> tasks, int batchTokens,
-        boolean dense) {
+        boolean dense, int stabilityResamples) {
+
+    /** A spec without plan stability. */
+    public SweepSpec(String name, Path file, long seed, List<Backbone> backbones, Calibration calibration,
+            List<CompressorEntry> compressors, List<Double> ratios, Double hybridR1, List<TaskEntry> tasks, int batchTokens,
+            boolean dense) {
+        this(name, file, seed, backbones, calibration, compressors, ratios, hybridR1, tasks, batchTokens, dense, 0);
+    }
 
     /**
      * A model: a bundled mini ({@code path} null) or a local checkpoint directory.
@@ -141,6 +150,11 @@ public record SweepSpec(String name, Path file, long seed, List<Backbone> backbo
         ev.addProperty("batch_tokens", batchTokens);
         o.add("evaluation", ev);
         o.addProperty("dense", dense);
+        if (stabilityResamples > 0) {
+            com.google.gson.JsonObject st = new com.google.gson.JsonObject();
+            st.addProperty("resamples", stabilityResamples);
+            o.add("stability", st);
+        }
         return o;
     }
 
@@ -192,7 +206,8 @@ public record SweepSpec(String name, Path file, long seed, List<Backbone> backbo
 
         SweepSpec spec(Object root) {
             Map<String, Object> m = map(root, "spec");
-            known(m, "spec", "name", "seed", "backbones", "calibration", "compressors", "ratios", "hybrid", "tasks", "evaluation", "dense");
+            known(m, "spec", "name", "seed", "backbones", "calibration", "compressors", "ratios", "hybrid", "tasks", "evaluation", "dense",
+                    "stability");
             String name = string(m, "name", "spec", null);
             if (name == null || !name.matches("[A-Za-z0-9._-]+")) {
                 throw error("name", "required, letters, digits, '.', '_' and '-' only");
@@ -234,8 +249,17 @@ public record SweepSpec(String name, Path file, long seed, List<Backbone> backbo
                 }
             }
             boolean dense = m.get("dense") == null || bool(m.get("dense"), "dense");
+            int resamples = 0;
+            if (m.get("stability") != null) {
+                Map<String, Object> st = map(m.get("stability"), "stability");
+                known(st, "stability", "resamples");
+                resamples = (int) integer(st.get("resamples"), "stability.resamples", 0);
+                if (resamples < 1) {
+                    throw error("stability.resamples", "must be at least 1 (leave 'stability' out to skip it)");
+                }
+            }
             return new SweepSpec(name, file, seed, List.copyOf(backbones), cal, List.copyOf(compressors), List.copyOf(ratios), hybridR1,
-                    List.copyOf(tasks), batchTokens, dense);
+                    List.copyOf(tasks), batchTokens, dense, resamples);
         }
 
         Backbone backbone(Object o) {

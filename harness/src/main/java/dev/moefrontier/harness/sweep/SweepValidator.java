@@ -47,6 +47,10 @@ public final class SweepValidator {
         }
         CalibrationSpec calSpec = new CalibrationSpec(cal, spec.calibration().count(), spec.calibration().length(),
                 spec.calibration().seed());
+        if (spec.stabilityResamples() > 0 && calSpec.kind() == CalibrationSpec.Kind.TOKEN_IDS) {
+            throw CheckpointException.of(f, "stability.resamples: the calibration source " + cal + " is a token-id file whose"
+                    + " windows are fixed; plan stability draws new windows from a corpus (.jsonl or .txt)");
+        }
         calSpec.kind();
         for (Map.Entry<String, ModelConfig> b : configs.entrySet()) {
             try {
