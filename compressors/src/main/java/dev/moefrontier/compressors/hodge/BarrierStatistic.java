@@ -52,6 +52,7 @@ public record BarrierStatistic(BarrierSettings settings) implements CalibrationS
         BarrierSettings s = settings;
         try (MergeBarriers mb = new MergeBarriers(in.model(), in.stats(), windows(in.data().windows(), s), s.mode(), s.batchTokens(),
                 s.memoryBudget())) {
+            mb.reverseKl = s.reverseKl();
             for (int l : in.model().config().moeLayers()) {
                 out.put(l, compute(mb, l, in.model().config().moe().numExperts(), s).toValues());
             }
@@ -87,7 +88,8 @@ public record BarrierStatistic(BarrierSettings settings) implements CalibrationS
             }
         }
         // Candidates are a decision on computed barriers: taken on the §10 grid, like every later step.
-        int[][] cands = Candidates.triangles(Decisions.snap(pairs, Decisions.BARRIERS), s.triangleCap(), s.candidateSeed());
+        int[][] cands = Candidates.triangles(Decisions.snap(pairs, Decisions.BARRIERS), s.triangleCap(), s.candidateSeed(),
+                s.triangleQuantile());
         double[] trip = cands.length == 0 ? new double[0] : mb.compute(layer, Arrays.asList(cands), "barriers L" + layer + " triplets");
         for (int t = 0; t < trip.length; t++) {
             if (!Double.isFinite(trip[t])) {

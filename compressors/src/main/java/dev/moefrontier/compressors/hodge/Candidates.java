@@ -12,9 +12,37 @@ import java.util.SplittableRandom;
 public final class Candidates {
     private Candidates() {}
 
-    public static int[][] triangles(double[][] b, int cap, long seed) {
+    /** The {@code q}-quantile of the pair barriers b_ij, i &lt; j, by linear interpolation between order statistics. */
+    static double quantile(double[][] b, double q) {
         int n = b.length;
-        double med = Filtration.median(b);
+        double[] v = new double[n * (n - 1) / 2];
+        int c = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = i + 1; j < n; j++) {
+                v[c++] = b[i][j];
+            }
+        }
+        java.util.Arrays.sort(v);
+        if (v.length == 0) {
+            return 0;
+        }
+        double pos = q * (v.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(lo + 1, v.length - 1);
+        return v[lo] + (pos - lo) * (v[hi] - v[lo]);
+    }
+
+    public static int[][] triangles(double[][] b, int cap, long seed) {
+        return triangles(b, cap, seed, 0.5);
+    }
+
+    /**
+     * The 3-cliques of the graph of pairs with b_ij at most the {@code quantile} of the pair barriers (0.5: the median,
+     * exactly as §4.3 defines it; otherwise linear interpolation at position quantile × (m − 1) of the m sorted values).
+     */
+    public static int[][] triangles(double[][] b, int cap, long seed, double quantile) {
+        int n = b.length;
+        double med = quantile == 0.5 ? Filtration.median(b) : quantile(b, quantile);
         boolean[][] adj = new boolean[n][n];
         for (int i = 0; i < n; i++) {
             for (int j = i + 1; j < n; j++) {

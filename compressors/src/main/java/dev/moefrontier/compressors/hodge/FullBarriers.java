@@ -162,7 +162,7 @@ final class FullBarriers {
                 NDArray ids = m.create(Arrays.copyOfRange(refRows, r0, r1));
                 NDArray p = mb.refLogp.get(chunk) != null ? MergeBarriers.padRows(mb.refLogp.get(chunk).get(m, new NDIndex("{}", ids)), mb.headRows, m)
                         : mb.model.logits(MergeBarriers.padRows(mb.refHidden.get(chunk).get(m, new NDIndex("{}", ids)), mb.headRows, m)).logSoftmax(-1);
-                float[] v = MergeBarriers.klRows(p, q).toType(DataType.FLOAT32, false).toFloatArray();
+                float[] v = mb.kl(p, q).toType(DataType.FLOAT32, false).toFloatArray();
                 System.arraycopy(v, 0, out, r0, r1 - r0);
                 mb.notePeak();
             }

@@ -30,6 +30,9 @@ public final class HodgeCover {
     /** §4.5–4.6. */
     public static Complex complex(HodgeInput in, HodgeParams params) {
         Filtration.Result k = Filtration.compute(in, params.steps(), params.grid());
+        if (params.complex() == HodgeParams.Complex.COMPLETE) {
+            k = complete(in, k);
+        }
         int[][] faces = new int[k.faces().length][];
         double[] faceB = new double[faces.length];
         for (int f = 0; f < faces.length; f++) {
@@ -41,6 +44,21 @@ public final class HodgeCover {
             b[e] = in.pairBarriers()[k.edges()[e][0]][k.edges()[e][1]];
         }
         return new Complex(k, faces, faceB, HodgeDecomposition.decompose(in.n(), k.edges(), faces, b));
+    }
+
+    /** {@code complex=complete}: all pairs as edges (lexicographic), the candidates with b_ijk ≤ τ* as faces (candidate order). */
+    static Filtration.Result complete(HodgeInput in, Filtration.Result k) {
+        int n = in.n();
+        int[][] edges = new int[n * (n - 1) / 2][];
+        int c = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = i + 1; j < n; j++) {
+                edges[c++] = new int[] {i, j};
+            }
+        }
+        int[] faces = java.util.stream.IntStream.range(0, in.candidates().length)
+                .filter(f -> in.tripletBarriers()[f] <= k.tauStar()).toArray();
+        return new Filtration.Result(k.grid(), k.betti(), k.tauStar(), k.betti1(), edges, faces);
     }
 
     /** §4.5–4.10. */

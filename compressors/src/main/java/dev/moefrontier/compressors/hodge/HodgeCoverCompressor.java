@@ -11,6 +11,7 @@ import dev.moefrontier.harness.compress.OptionSpec;
 import dev.moefrontier.harness.compress.Options;
 import dev.moefrontier.harness.compress.PlanFigures;
 import dev.moefrontier.harness.compress.PruningPlan;
+import dev.moefrontier.harness.model.MoeOverride;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,6 +68,10 @@ public class HodgeCoverCompressor implements Compressor {
                 OptionSpec.integer("steps", 80, 2, null, "filtration grid points"),
                 OptionSpec.integer("triangle_cap", 500, 0, null, "candidate triangles kept per layer"),
                 OptionSpec.integer("candidate_seed", 0, 0, null, "seed of the candidate-triangle sample"),
+                OptionSpec.real("triangle_quantile", 0.5, 1e-9, 1.0,
+                        "candidate triangles: 3-cliques of the pairs at most this quantile of the pair barriers (0.5: the median)"),
+                OptionSpec.choice("kl", "forward", List.of("forward", "reverse"),
+                        "barrier divergence: KL(p_orig || p_merged) (forward) or KL(p_merged || p_orig) (reverse)"),
                 OptionSpec.choice("barrier", "full", List.of("full", "local"),
                         "KL at the model output (full) or through the final norm and head at the layer (local)"),
                 OptionSpec.integer("barrier_tokens", 0, 0, null, "calibration tokens used for barriers; 0 = all"),
@@ -75,6 +80,9 @@ public class HodgeCoverCompressor implements Compressor {
                         "memory budget of the barrier computation in MiB; 0 = half the memory available (values do not depend on it)"),
                 OptionSpec.choice("apply", "redirect", List.of("redirect", "drop"),
                         "pruned experts are served by their redirect target (redirect) or removed from the router (drop)"),
+                OptionSpec.choice("redirect_gates", "sum", List.of("sum", "max", "renormalize"),
+                        "redirect: two top-k slots sent to one survivor add their gates (sum), keep the larger (max), or the"
+                                + " first is kept and the token's gates rescaled to their top-k total (renormalize)"),
                 OptionSpec.choice("saliency", "reap", SALIENCY_SCORERS,
                         "the per-expert score used as sal(e) in the greedy gain (reap: REAP's S(1,1,1))"),
                 OptionSpec.choice("saliency_scale", "sum", List.of("sum", "max", "raw"),
@@ -82,7 +90,9 @@ public class HodgeCoverCompressor implements Compressor {
                 OptionSpec.choice("grid", "min-median", List.of("min-median", "zero-1.1max"),
                         "filtration range: minimum to median pair barrier, or 0 to 1.1 x the largest (the precursor code's)"),
                 OptionSpec.choice("cover", "hit", List.of("hit", "all"),
-                        "a critical edge or face is covered when one of its vertices is kept (hit) or all of them (all)"));
+                        "a critical edge or face is covered when one of its vertices is kept (hit) or all of them (all)"),
+                OptionSpec.choice("complex", "filtration", List.of("filtration", "complete"),
+                        "decompose on K at tau* (filtration) or on all pairs with the triangles whose b_ijk <= tau* (complete)"));
     }
 
     /** The scores {@code saliency=} may name (score-based compressors of methods.md §3). */
@@ -117,7 +127,7 @@ public class HodgeCoverCompressor implements Compressor {
     static BarrierSettings settings(Options o) {
         return new BarrierSettings(MergeBarriers.Mode.valueOf(o.getString("barrier").toUpperCase(Locale.ROOT)),
                 o.getInt("barrier_tokens"), o.getInt("triangle_cap"), o.getInt("candidate_seed"), o.getInt("barrier_batch_tokens"),
-                (long) o.getInt("barrier_memory") << 20);
+                (long) o.getInt("barrier_memory") << 20, o.getDouble("triangle_quantile"), o.getString("kl").equals("reverse"));
     }
 
     static HodgeParams params(Options o, HodgeParams.Variant v) {
@@ -125,7 +135,8 @@ public class HodgeCoverCompressor implements Compressor {
                 o.getDouble("lambda_t"), o.getDouble("alpha"), v,
                 HodgeParams.SaliencyScale.valueOf(o.getString("saliency_scale").toUpperCase(Locale.ROOT)),
                 o.getString("grid").equals("zero-1.1max") ? HodgeParams.Grid.ZERO_1_1MAX : HodgeParams.Grid.MIN_MEDIAN,
-                HodgeParams.Cover.valueOf(o.getString("cover").toUpperCase(Locale.ROOT)));
+                HodgeParams.Cover.valueOf(o.getString("cover").toUpperCase(Locale.ROOT)),
+                HodgeParams.Complex.valueOf(o.getString("complex").toUpperCase(Locale.ROOT)));
     }
 
     /** sal(e): the REAP score S(1, 1, 1) of methods.md §3 (normalized to sum 1 by the selection). */
@@ -164,7 +175,8 @@ public class HodgeCoverCompressor implements Compressor {
         }
         PruningPlan.Mode mode = options.getString("apply").equals("drop") ? PruningPlan.Mode.DROP : PruningPlan.Mode.REDIRECT;
         return new PruningPlan(name, options.asMap(), ratio, mode, layers, null, Map.of("barrier", options.getString("barrier")))
-                .withMargins(margins).withFigures(figures.build());
+                .withMargins(margins).withFigures(figures.build())
+                .withDuplicateGates(MoeOverride.DuplicateGates.valueOf(options.getString("redirect_gates").toUpperCase(Locale.ROOT)));
     }
 
     /** §4.9: λt = 0. */

@@ -13,9 +13,18 @@ package dev.moefrontier.compressors.hodge;
  * @param saliencyScale how sal(e) is scaled before it meets the λ-weighted coverage terms of §4.8 (SUM: to sum 1)
  * @param grid the filtration's τ range (§4.5: minimum to median)
  * @param cover when a critical edge or face counts as covered in the greedy gain (§4.8: one vertex in S)
+ * @param complex which 2-complex is decomposed (§4.5: K at τ*)
  */
 public record HodgeParams(int steps, double p, double q, double lambdaE, double lambdaT, double alpha, Variant variant,
-        SaliencyScale saliencyScale, Grid grid, Cover cover) {
+        SaliencyScale saliencyScale, Grid grid, Cover cover, Complex complex) {
+
+    /** The complex the Hodge decomposition runs on (methods.md §4.5 and the readings of §4.12). */
+    public enum Complex {
+        /** K = K_τ*: the pairs with b_ij ≤ τ* and the candidate triangles that appeared by τ* (the reference). */
+        FILTRATION,
+        /** Every pair is an edge; the faces are the candidate triangles with b_ijk ≤ τ* (τ* still from the filtration). */
+        COMPLETE
+    }
 
     /** The τ range of the filtration grid (methods.md §4.5 and the readings of §4.12). */
     public enum Grid {
@@ -48,7 +57,7 @@ public record HodgeParams(int steps, double p, double q, double lambdaE, double 
 
     /** The reference reading: saliency normalized to sum 1. */
     public HodgeParams(int steps, double p, double q, double lambdaE, double lambdaT, double alpha, Variant variant) {
-        this(steps, p, q, lambdaE, lambdaT, alpha, variant, SaliencyScale.SUM, Grid.MIN_MEDIAN, Cover.HIT);
+        this(steps, p, q, lambdaE, lambdaT, alpha, variant, SaliencyScale.SUM, Grid.MIN_MEDIAN, Cover.HIT, Complex.FILTRATION);
     }
 
     /** HodgeCover and its ablations (methods.md §4.9). */
@@ -82,9 +91,10 @@ public record HodgeParams(int steps, double p, double q, double lambdaE, double 
         java.util.Objects.requireNonNull(saliencyScale, "saliencyScale");
         java.util.Objects.requireNonNull(grid, "grid");
         java.util.Objects.requireNonNull(cover, "cover");
+        java.util.Objects.requireNonNull(complex, "complex");
     }
 
     public HodgeParams withVariant(Variant v) {
-        return new HodgeParams(steps, p, q, lambdaE, lambdaT, alpha, v, saliencyScale, grid, cover);
+        return new HodgeParams(steps, p, q, lambdaE, lambdaT, alpha, v, saliencyScale, grid, cover, complex);
     }
 }

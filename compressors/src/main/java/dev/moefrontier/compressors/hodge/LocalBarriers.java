@@ -88,7 +88,7 @@ final class LocalBarriers {
                         NDArray idx = hm.create(ids);
                         NDArray p = d.refLocal != null ? d.refLocal.get(hm, new NDIndex("{}", idx))
                                 : mb.localLogProbs(d.out.get(hm, new NDIndex("{}", idx)));
-                        float[] kl = MergeBarriers.klRows(p, q).toType(DataType.FLOAT32, false).toFloatArray();
+                        float[] kl = mb.kl(p, q).toType(DataType.FLOAT32, false).toFloatArray();
                         for (int r = r0; r < r1; r++) {
                             sum[merge[r]] += kl[r - r0];
                         }

@@ -75,6 +75,8 @@ public final class MergeBarriers implements AutoCloseable {
     long peak;
     int atLayer = -1;
     LayerData data;
+    /** KL(p_merged ‖ p_orig) instead of the reference's KL(p_orig ‖ p_merged) (option {@code kl=reverse}, methods.md §4.12). */
+    boolean reverseKl;
 
     /**
      * @param windows calibration windows (all are used; limit them upstream)
@@ -289,6 +291,11 @@ public final class MergeBarriers implements AutoCloseable {
         long[] s = x.getShape().getShape().clone();
         s[0] = rows - n;
         return NDArrays.concat(new NDList(x, m.zeros(new Shape(s), x.getDataType())), 0);
+    }
+
+    /** The per-row KL of this computation's direction: KL(p ‖ q) with p the original model's, or the reverse. */
+    NDArray kl(NDArray logP, NDArray logQ) {
+        return reverseKl ? klRows(logQ, logP) : klRows(logP, logQ);
     }
 
     /** Σ_v p (log p − log q) per row, from log-probs [.., V]; float32. Holds one extra [.., V] array at a time. */

@@ -3,6 +3,7 @@ package dev.moefrontier.compressors.hodge;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import dev.moefrontier.harness.calib.CalibrationData;
@@ -73,7 +74,7 @@ class HodgeOptionsTest {
         assertEquals(min, g[0]);
         assertEquals(Filtration.median(base.pairBarriers()), g[g.length - 1]);
         HodgeParams wide = new HodgeParams(ref.steps(), ref.p(), ref.q(), ref.lambdaE(), ref.lambdaT(), ref.alpha(), ref.variant(),
-                ref.saliencyScale(), HodgeParams.Grid.ZERO_1_1MAX, ref.cover());
+                ref.saliencyScale(), HodgeParams.Grid.ZERO_1_1MAX, ref.cover(), ref.complex());
         double[] w = HodgeCover.run(base, wide).filtration().grid();
         assertEquals(0.0, w[0]);
         assertEquals(1.1 * max, w[w.length - 1]);
@@ -87,7 +88,7 @@ class HodgeOptionsTest {
         // every edge of K critical, coverage worth far more than saliency, no triangle term
         for (HodgeParams.Cover cover : HodgeParams.Cover.values()) {
             HodgeParams p = new HodgeParams(80, 1.0, 0.2, 1e6, 0, 1, HodgeParams.Variant.HODGECOVER, HodgeParams.SaliencyScale.SUM,
-                    HodgeParams.Grid.MIN_MEDIAN, cover);
+                    HodgeParams.Grid.MIN_MEDIAN, cover, HodgeParams.Complex.FILTRATION);
             HodgeResult r = HodgeCover.run(base, p);
             int[] sel = r.selection().selected();
             int[] degree = new int[base.n()];
@@ -112,8 +113,96 @@ class HodgeOptionsTest {
         }
     }
 
+    @Test
+    void completeDecomposesOnEveryPairWithTheThresholdedFaces() throws Exception {
+        JsonObject in = HodgeFixtureTest.load("random-16").getAsJsonObject("input");
+        HodgeInput base = HodgeCover.input(in);
+        HodgeParams ref = HodgeCover.params(in.getAsJsonObject("params"));
+        HodgeResult k = HodgeCover.run(base, ref);
+        HodgeParams all = new HodgeParams(ref.steps(), ref.p(), ref.q(), ref.lambdaE(), ref.lambdaT(), ref.alpha(), ref.variant(),
+                ref.saliencyScale(), ref.grid(), ref.cover(), HodgeParams.Complex.COMPLETE);
+        HodgeResult c = HodgeCover.run(base, all);
+        int n = base.n();
+        assertEquals(n * (n - 1) / 2, c.edges().length, "every pair is an edge");
+        assertEquals(k.filtration().tauStar(), c.filtration().tauStar(), "tau* still from the filtration");
+        long faces = java.util.Arrays.stream(base.tripletBarriers()).filter(x -> x <= k.filtration().tauStar()).count();
+        assertEquals(faces, c.faces().length);
+        assertTrue(c.faces().length >= k.faces().length, "a superset of K's faces");
+        double[] harm = c.decomposition().harm();
+        double[] grad = c.decomposition().grad();
+        double[] curl = c.decomposition().curl();
+        for (int e = 0; e < harm.length; e++) { // still an orthogonal decomposition of b on the larger complex
+            double b = base.pairBarriers()[c.edges()[e][0]][c.edges()[e][1]];
+            assertEquals(b, grad[e] + curl[e] + harm[e], 1e-9 * Math.max(1, Math.abs(b)));
+        }
+    }
+
+    @Test
+    void triangleQuantileSetsTheCandidateGraph() throws Exception {
+        HodgeInput base = HodgeCover.input(HodgeFixtureTest.load("random-16").getAsJsonObject("input"));
+        double[][] b = base.pairBarriers();
+        int n = b.length;
+        assertArrayEquals(Candidates.triangles(b, 100000, 0), Candidates.triangles(b, 100000, 0, 0.5), "0.5 is the median graph");
+        assertEquals(n * (n - 1) * (n - 2) / 6, Candidates.triangles(b, 100000, 0, 1.0).length, "at the maximum every pair is in");
+        int quarter = Candidates.triangles(b, 100000, 0, 0.25).length;
+        int half = Candidates.triangles(b, 100000, 0, 0.5).length;
+        assertTrue(quarter < half, quarter + " < " + half);
+        // the reference keeps its cache key; another quantile is another key
+        BarrierSettings ref = new BarrierSettings(MergeBarriers.Mode.LOCAL, 0, 500, 0, 4096, 0);
+        assertEquals(ref.key(), new BarrierSettings(MergeBarriers.Mode.LOCAL, 0, 500, 0, 4096, 0, 0.5, false).key());
+        assertEquals("LOCAL-t0-cap500-s0-b4096-v3", ref.key());
+        assertNotEquals(ref.key(), new BarrierSettings(MergeBarriers.Mode.LOCAL, 0, 500, 0, 4096, 0, 0.25, false).key());
+    }
+
+    @Test
+    void klReverseMeasuresTheOtherDivergenceUnderItsOwnCacheKey() {
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            double[] p = {0.7, 0.2, 0.1};
+            double[] q = {0.5, 0.25, 0.25};
+            ai.djl.ndarray.NDArray lp = m.create(new float[] {(float) Math.log(p[0]), (float) Math.log(p[1]), (float) Math.log(p[2])}, new ai.djl.ndarray.types.Shape(1, 3));
+            ai.djl.ndarray.NDArray lq = m.create(new float[] {(float) Math.log(q[0]), (float) Math.log(q[1]), (float) Math.log(q[2])}, new ai.djl.ndarray.types.Shape(1, 3));
+            double forward = 0;
+            double reverse = 0;
+            for (int i = 0; i < 3; i++) {
+                forward += p[i] * Math.log(p[i] / q[i]);
+                reverse += q[i] * Math.log(q[i] / p[i]);
+            }
+            assertEquals(forward, MergeBarriers.klRows(lp, lq).toFloatArray()[0], 1e-6);
+            assertEquals(reverse, MergeBarriers.klRows(lq, lp).toFloatArray()[0], 1e-6);
+            assertNotEquals(forward, reverse, 1e-3);
+        }
+        Path dir = Fixtures.conformance("qwen3_moe-a");
+        Progress.quiet(true);
+        List<String> log = new ArrayList<>();
+        try (MoeTransformer m = MoeTransformer.open(dir)) {
+            CalibrationData d = CalibrationData.load(CalibrationSpec.tokenIds(dir.resolve("inputs.json")), m.checkpoint().dir(),
+                    m.config().vocabSize(), 1 << 20);
+            Calibrator cal = new Calibrator(tmp.resolve("cache"), 4096, log::add);
+            CompressionContext ctx = CompressionContext.builder().setModel(m).optData(d)
+                    .optStats(cal.stats(m, d, List.of(RoutingStatistics.OUTPUT_NORMS))).optCalibrator(cal).optLog(log::add).build();
+            Compressor hc = CATALOG.get("hodgecover");
+            Map<Integer, LayerBarriers> fwd = BarrierStatistic.barriers(ctx,
+                    HodgeCoverCompressor.settings(Options.parse("hodgecover", hc.options(), Map.of("barrier", "local"))));
+            Map<Integer, LayerBarriers> rev = BarrierStatistic.barriers(ctx,
+                    HodgeCoverCompressor.settings(Options.parse("hodgecover", hc.options(), Map.of("barrier", "local", "kl", "reverse"))));
+            boolean differ = false;
+            for (int l : fwd.keySet()) {
+                double[][] a = fwd.get(l).pairs();
+                double[][] r = rev.get(l).pairs();
+                for (int i = 0; i < a.length; i++) {
+                    for (int j = i + 1; j < a.length; j++) {
+                        assertTrue(r[i][j] >= 0, "a divergence is not negative");
+                        assertEquals(a[i][j] == 0, r[i][j] == 0, "both vanish exactly where no token reaches the merge");
+                        differ |= a[i][j] != r[i][j];
+                    }
+                }
+            }
+            assertTrue(differ, "the reverse divergence is another quantity");
+        }
+    }
+
     private static HodgeParams with(HodgeParams p, HodgeParams.SaliencyScale s) {
-        return new HodgeParams(p.steps(), p.p(), p.q(), p.lambdaE(), p.lambdaT(), p.alpha(), p.variant(), s, p.grid(), p.cover());
+        return new HodgeParams(p.steps(), p.p(), p.q(), p.lambdaE(), p.lambdaT(), p.alpha(), p.variant(), s, p.grid(), p.cover(), p.complex());
     }
 
     private static int[] topBySaliency(double[] sal, int keep) {

@@ -145,7 +145,7 @@ public final class AppliedPlan implements ModelPatch, AutoCloseable {
             down = null;
         }
         return new MoeOverride(dropped, redirect, gateUp, down, sharedGateUp, sharedDown, null, stacks == null ? null : stacks[0],
-                stacks == null ? null : stacks[1]);
+                stacks == null ? null : stacks[1], plan.duplicateGates());
     }
 
     /**

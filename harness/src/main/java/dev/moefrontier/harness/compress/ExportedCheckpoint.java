@@ -56,7 +56,7 @@ public final class ExportedCheckpoint {
                 for (int e = 0; e < redirect.length; e++) {
                     redirect[e] = newIndex[lp.redirect()[e]];
                 }
-                overrides.put(lp.layer(), new MoeOverride(null, redirect, null, null, null, null, router));
+                overrides.put(lp.layer(), new MoeOverride(null, redirect, null, null, null, null, router, null, null, plan.duplicateGates()));
             }
         }
         return (layer, weights) -> overrides.get(layer);

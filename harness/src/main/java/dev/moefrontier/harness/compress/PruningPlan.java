@@ -2,6 +2,7 @@ package dev.moefrontier.harness.compress;
 
 import dev.moefrontier.harness.io.CheckpointException;
 import dev.moefrontier.harness.model.ModelConfig;
+import dev.moefrontier.harness.model.MoeOverride;
 import dev.moefrontier.harness.util.Json;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -36,6 +37,7 @@ public final class PruningPlan {
     private final Map<String, String> info;
     private final Map<Integer, Double> margins;
     private final PlanFigures figures;
+    private final MoeOverride.DuplicateGates duplicateGates;
 
     public PruningPlan(String compressor, Map<String, String> options, double ratio, Mode mode, List<LayerPlan> layers,
             MaskSpec maskSpec, Map<String, String> info) {
@@ -54,9 +56,14 @@ public final class PruningPlan {
         this.info = Collections.unmodifiableMap(new LinkedHashMap<>(info));
         this.margins = Map.of();
         this.figures = PlanFigures.NONE;
+        this.duplicateGates = MoeOverride.DuplicateGates.SUM;
     }
 
     private PruningPlan(PruningPlan p, Map<Integer, Double> margins, PlanFigures figures) {
+        this(p, margins, figures, p.duplicateGates);
+    }
+
+    private PruningPlan(PruningPlan p, Map<Integer, Double> margins, PlanFigures figures, MoeOverride.DuplicateGates gates) {
         this.compressor = p.compressor;
         this.options = p.options;
         this.ratio = p.ratio;
@@ -65,6 +72,7 @@ public final class PruningPlan {
         this.maskSpec = p.maskSpec;
         this.info = p.info;
         this.figures = figures;
+        this.duplicateGates = gates;
         Map<Integer, Double> m = new TreeMap<>();
         margins.forEach((l, v) -> {
             if (v != null && !v.isNaN()) {
@@ -86,6 +94,16 @@ public final class PruningPlan {
     /** The same plan with the compressor's reported figures (they describe the plan, not what it does). */
     public PruningPlan withFigures(PlanFigures f) {
         return new PruningPlan(this, margins, f);
+    }
+
+    /** The same plan with another rule for redirected duplicate gates (redirect mode; methods.md §4.12). */
+    public PruningPlan withDuplicateGates(MoeOverride.DuplicateGates g) {
+        return new PruningPlan(this, margins, figures, g);
+    }
+
+    /** How the gates of two slots redirected to one expert combine (SUM unless the compressor chose otherwise). */
+    public MoeOverride.DuplicateGates duplicateGates() {
+        return duplicateGates;
     }
 
     /** The compressor's reported figures ({@link PlanFigures#NONE} when it reports none). */
@@ -139,12 +157,14 @@ public final class PruningPlan {
             MaskSpec spec, Map<String, String> moreInfo) {
         Map<String, String> i = new LinkedHashMap<>(info);
         i.putAll(moreInfo);
-        return new PruningPlan(compressorName, opts, newRatio, mode, newLayers, spec, i).withMargins(margins).withFigures(figures);
+        return new PruningPlan(compressorName, opts, newRatio, mode, newLayers, spec, i).withMargins(margins).withFigures(figures)
+                .withDuplicateGates(duplicateGates);
     }
 
     /** The same plan run with another {@link Mode}. */
     public PruningPlan withMode(Mode m) {
-        return new PruningPlan(compressor, options, ratio, m, layers(), maskSpec, info).withMargins(margins).withFigures(figures);
+        return new PruningPlan(compressor, options, ratio, m, layers(), maskSpec, info).withMargins(margins).withFigures(figures)
+                .withDuplicateGates(duplicateGates);
     }
 
     /** Checks the plan against a model: MoE layers, expert counts, top-k. */
@@ -173,6 +193,7 @@ public final class PruningPlan {
      * @param options the compressor's options
      * @param ratio requested ratio
      * @param mode drop or redirect
+     * @param duplicateGates "max" or "renormalize" when redirected duplicate gates are not summed; null for the sum
      * @param model the shape the plan assumes
      * @param accounting what the plan removes (methods.md §4.11), for readers; not read back
      * @param masks the weight-mask spec, or null
@@ -182,12 +203,12 @@ public final class PruningPlan {
      * @param export where an exported checkpoint came from, or null outside an export
      */
     public record Document(String format, int version, String compressor, Map<String, String> options, double ratio,
-            String mode, ModelShape model, Accounting accounting, MaskFields masks, Map<String, String> info,
+            String mode, String duplicateGates, ModelShape model, Accounting accounting, MaskFields masks, Map<String, String> info,
             PlanFigures figures, List<LayerFields> layers, Export export) {
         /** The same document with its export section. */
         public Document withExport(Export e) {
-            return new Document(format, version, compressor, options, ratio, mode, model, accounting, masks, info, figures,
-                    layers, e);
+            return new Document(format, version, compressor, options, ratio, mode, duplicateGates, model, accounting, masks, info,
+                    figures, layers, e);
         }
     }
 
@@ -237,6 +258,7 @@ public final class PruningPlan {
                     lp.masks() == null ? null : new MaskChecksum(lp.masks().sha256())));
         }
         return new Document(FORMAT, 1, compressor, options, ratio, mode.name().toLowerCase(java.util.Locale.ROOT),
+                duplicateGates == MoeOverride.DuplicateGates.SUM ? null : duplicateGates.name().toLowerCase(java.util.Locale.ROOT),
                 new ModelShape(cfg.modelType(), cfg.moe().numExperts(), cfg.moe().topK()), Budget.account(cfg, this), ms, info,
                 figures.equals(PlanFigures.NONE) ? null : figures, ls, null);
     }
@@ -296,7 +318,9 @@ public final class PruningPlan {
         }
         return new PruningPlan(d.compressor(), d.options() == null ? Map.of() : d.options(), d.ratio(),
                 Mode.valueOf(d.mode().toUpperCase(java.util.Locale.ROOT)), layers, spec, d.info() == null ? Map.of() : d.info())
-                .withMargins(margins).withFigures(d.figures() == null ? PlanFigures.NONE : d.figures());
+                .withMargins(margins).withFigures(d.figures() == null ? PlanFigures.NONE : d.figures())
+                .withDuplicateGates(d.duplicateGates() == null ? MoeOverride.DuplicateGates.SUM
+                        : MoeOverride.DuplicateGates.valueOf(d.duplicateGates().toUpperCase(java.util.Locale.ROOT)));
     }
 
     private static <T> T require(T v, String key) {

@@ -10,7 +10,8 @@ import java.util.Arrays;
  *   <li>{@code dropped}: these experts leave the router (their logits become −inf before the softmax, which is exactly
  *       slicing their router rows) and top-k runs over the survivors.
  *   <li>{@code redirect}: top-k runs over all E experts as usual, then every selected index e becomes
- *       {@code redirect[e]}; the gate weights of slots that land on the same expert are summed.
+ *       {@code redirect[e]}; the gate weights of slots that land on the same expert are combined by
+ *       {@code duplicateGates} (summed by default).
  *   <li>{@code gateUpT} / {@code downT}: replacement weights (compute layout) for some experts, e.g. merged or
  *       masked ones; null entries keep the loaded weights. Likewise the shared expert.
  *   <li>{@code routerT}: a replacement router [H, E0], e.g. the original router of an exported redirect plan, whose
@@ -27,9 +28,27 @@ import java.util.Arrays;
  * @param gateUpStack all E experts' gate/up weights [E, H, 2I] as run (replacements included), or null; when set,
  *     the padded dispatch uses it instead of restacking the experts on every call
  * @param downStack likewise [E, I, H], or null
+ * @param duplicateGates how the gates of slots redirected to one expert combine
  */
 public record MoeOverride(boolean[] dropped, int[] redirect, NDArray[] gateUpT, NDArray[] downT, NDArray sharedGateUpT,
-        NDArray sharedDownT, NDArray routerT, NDArray gateUpStack, NDArray downStack) {
+        NDArray sharedDownT, NDArray routerT, NDArray gateUpStack, NDArray downStack, DuplicateGates duplicateGates) {
+
+    /**
+     * When two of a token's top-k slots are redirected to the same expert (methods.md §2 redirect, §4.12): SUM adds
+     * their gates (the reference), MAX keeps the larger, RENORMALIZE keeps the first slot's gate and rescales the
+     * token's remaining gates so they sum to what its top-k gates summed to.
+     */
+    public enum DuplicateGates { SUM, MAX, RENORMALIZE }
+
+    public MoeOverride {
+        duplicateGates = duplicateGates == null ? DuplicateGates.SUM : duplicateGates;
+    }
+
+    /** With the reference's summed duplicate gates. */
+    public MoeOverride(boolean[] dropped, int[] redirect, NDArray[] gateUpT, NDArray[] downT, NDArray sharedGateUpT,
+            NDArray sharedDownT, NDArray routerT, NDArray gateUpStack, NDArray downStack) {
+        this(dropped, redirect, gateUpT, downT, sharedGateUpT, sharedDownT, routerT, gateUpStack, downStack, DuplicateGates.SUM);
+    }
 
     /** Without precomputed stacks. */
     public MoeOverride(boolean[] dropped, int[] redirect, NDArray[] gateUpT, NDArray[] downT, NDArray sharedGateUpT,

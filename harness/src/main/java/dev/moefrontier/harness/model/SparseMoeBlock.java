@@ -48,21 +48,39 @@ final class SparseMoeBlock {
         }
         long[] idx = topI.toLongArray();
         boolean[] active = null; // slots that run an expert; a redirected duplicate does not
-        if (ov != null && ov.redirects()) { // methods.md §2 redirect: map indices, sum duplicate weights
+        if (ov != null && ov.redirects()) { // methods.md §2 redirect: map indices, combine duplicate weights
             float[] wts = topW.toType(DataType.FLOAT32, false).toFloatArray();
             active = new boolean[n * k];
+            MoeOverride.DuplicateGates rule = ov.duplicateGates();
             for (int r = 0; r < n; r++) {
+                float total = 0f;
+                boolean dup = false;
                 for (int s = 0; s < k; s++) {
                     int f = r * k + s;
+                    total += wts[f];
                     idx[f] = ov.redirect()[(int) idx[f]];
                     active[f] = true;
                     for (int t = 0; t < s; t++) {
                         if (active[r * k + t] && idx[r * k + t] == idx[f]) {
-                            wts[r * k + t] += wts[f];
+                            if (rule == MoeOverride.DuplicateGates.SUM) {
+                                wts[r * k + t] += wts[f];
+                            } else if (rule == MoeOverride.DuplicateGates.MAX) {
+                                wts[r * k + t] = Math.max(wts[r * k + t], wts[f]);
+                            }
                             wts[f] = 0f;
                             active[f] = false;
+                            dup = true;
                             break;
                         }
+                    }
+                }
+                if (dup && rule == MoeOverride.DuplicateGates.RENORMALIZE) {
+                    float kept = 0f;
+                    for (int s = 0; s < k; s++) {
+                        kept += wts[r * k + s];
+                    }
+                    for (int s = 0; s < k && kept > 0; s++) {
+                        wts[r * k + s] *= total / kept;
                     }
                 }
             }

@@ -66,7 +66,7 @@ public record PlanRecord(String backbone, String compressor, String options, Str
                     plan.margins().get(lp.layer())));
         }
         return new PlanRecord(cell.backbone(), cell.compressor(), cell.optionString(), Collector.num(cell.ratio()),
-                plan.mode().name().toLowerCase(Locale.ROOT), fingerprint(ls), List.copyOf(ls));
+                plan.mode().name().toLowerCase(Locale.ROOT), fingerprint(ls, plan.duplicateGates()), List.copyOf(ls));
     }
 
     /** The cell key, as {@link ReferenceCheck} prints cells. */
@@ -87,8 +87,10 @@ public record PlanRecord(String backbone, String compressor, String options, Str
         return r;
     }
 
-    private static String fingerprint(List<Layer> layers) {
-        StringBuilder sb = new StringBuilder();
+    private static String fingerprint(List<Layer> layers, dev.moefrontier.harness.model.MoeOverride.DuplicateGates gates) {
+        // Summed duplicate gates (the reference) add nothing, so plans recorded before the option keep their fingerprint.
+        StringBuilder sb = new StringBuilder(gates == dev.moefrontier.harness.model.MoeOverride.DuplicateGates.SUM ? ""
+                : "gates=" + gates + ";");
         for (Layer l : layers) {
             sb.append(l.layer).append(":k").append(Arrays.toString(l.kept)).append(":r").append(l.redirect).append(":m");
             l.merges.forEach(g -> sb.append(Arrays.toString(g)));
