@@ -45,15 +45,7 @@ final class BarrierFidelity {
 
     /** The pairs i < j of a symmetric matrix, row by row. */
     static double[] upper(double[][] m) {
-        int n = m.length;
-        double[] out = new double[n * (n - 1) / 2];
-        int k = 0;
-        for (int i = 0; i < n; i++) {
-            for (int j = i + 1; j < n; j++) {
-                out[k++] = m[i][j];
-            }
-        }
-        return out;
+        return Filtration.upper(m);
     }
 
     /** |A ∩ B| / |A ∪ B| of two sets of expert indices (1 when both are empty). */

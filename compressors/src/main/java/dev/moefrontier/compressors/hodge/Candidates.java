@@ -14,14 +14,7 @@ public final class Candidates {
 
     /** The {@code q}-quantile of the pair barriers b_ij, i &lt; j, by linear interpolation between order statistics. */
     static double quantile(double[][] b, double q) {
-        int n = b.length;
-        double[] v = new double[n * (n - 1) / 2];
-        int c = 0;
-        for (int i = 0; i < n; i++) {
-            for (int j = i + 1; j < n; j++) {
-                v[c++] = b[i][j];
-            }
-        }
+        double[] v = Filtration.upper(b);
         java.util.Arrays.sort(v);
         if (v.length == 0) {
             return 0;

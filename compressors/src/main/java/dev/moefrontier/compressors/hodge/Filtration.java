@@ -37,7 +37,8 @@ public final class Filtration {
         return m % 2 == 1 ? v[m / 2] : (v[m / 2 - 1] + v[m / 2]) / 2;
     }
 
-    private static double[] upper(double[][] b) {
+    /** The pair values b_ij, i &lt; j, row by row. */
+    static double[] upper(double[][] b) {
         int n = b.length;
         double[] v = new double[n * (n - 1) / 2];
         int c = 0;

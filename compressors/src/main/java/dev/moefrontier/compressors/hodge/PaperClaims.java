@@ -9,7 +9,6 @@ import dev.moefrontier.harness.sweep.RunSummary;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;

@@ -4,10 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.moefrontier.harness.calib.CalibrationData;
-import dev.moefrontier.harness.calib.CalibrationSpec;
-import dev.moefrontier.harness.calib.Calibrator;
-import dev.moefrontier.harness.calib.RoutingStatistics;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.CompressorCatalog;
 import dev.moefrontier.harness.compress.LayerPlan;
@@ -18,7 +14,6 @@ import dev.moefrontier.harness.spi.Compressor;
 import dev.moefrontier.harness.sweep.Cell;
 import dev.moefrontier.harness.testing.Fixtures;
 import dev.moefrontier.harness.util.Csv;
-import dev.moefrontier.harness.util.Progress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,15 +40,10 @@ class BarrierFidelityTest {
     @Test
     void aGroupWithBothBarrierModesReportsTheirAgreement() throws Exception {
         Path dir = Fixtures.conformance("qwen3_moe-a");
-        Progress.quiet(true);
-        List<String> log = new ArrayList<>();
+                List<String> log = new ArrayList<>();
         CompressorCatalog catalog = CompressorCatalog.load();
         try (MoeTransformer m = MoeTransformer.open(dir)) {
-            CalibrationData d = CalibrationData.load(CalibrationSpec.tokenIds(dir.resolve("inputs.json")), m.checkpoint().dir(),
-                    m.config().vocabSize(), 1 << 20);
-            Calibrator cal = new Calibrator(tmp.resolve("cache"), 4096, log::add);
-            CompressionContext ctx = CompressionContext.builder().setModel(m).optData(d)
-                    .optStats(cal.stats(m, d, List.of(RoutingStatistics.OUTPUT_NORMS))).optCalibrator(cal).optLog(log::add).build();
+            CompressionContext ctx = TinyContexts.of(m, dir.resolve("inputs.json"), tmp.resolve("cache"), log);
             Compressor hc = catalog.get("hodgecover");
             Map<Cell, PruningPlan> plans = new LinkedHashMap<>();
             Map<String, PruningPlan> byMode = new LinkedHashMap<>();

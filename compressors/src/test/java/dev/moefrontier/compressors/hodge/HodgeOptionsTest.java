@@ -6,10 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
-import dev.moefrontier.harness.calib.CalibrationData;
-import dev.moefrontier.harness.calib.CalibrationSpec;
-import dev.moefrontier.harness.calib.Calibrator;
-import dev.moefrontier.harness.calib.RoutingStatistics;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.CompressorCatalog;
 import dev.moefrontier.harness.compress.LayerPlan;
@@ -19,7 +15,6 @@ import dev.moefrontier.harness.model.MoeTransformer;
 import dev.moefrontier.harness.spi.Compressor;
 import dev.moefrontier.harness.spi.ExpertScorer;
 import dev.moefrontier.harness.testing.Fixtures;
-import dev.moefrontier.harness.util.Progress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -172,14 +167,9 @@ class HodgeOptionsTest {
             assertNotEquals(forward, reverse, 1e-3);
         }
         Path dir = Fixtures.conformance("qwen3_moe-a");
-        Progress.quiet(true);
-        List<String> log = new ArrayList<>();
+                List<String> log = new ArrayList<>();
         try (MoeTransformer m = MoeTransformer.open(dir)) {
-            CalibrationData d = CalibrationData.load(CalibrationSpec.tokenIds(dir.resolve("inputs.json")), m.checkpoint().dir(),
-                    m.config().vocabSize(), 1 << 20);
-            Calibrator cal = new Calibrator(tmp.resolve("cache"), 4096, log::add);
-            CompressionContext ctx = CompressionContext.builder().setModel(m).optData(d)
-                    .optStats(cal.stats(m, d, List.of(RoutingStatistics.OUTPUT_NORMS))).optCalibrator(cal).optLog(log::add).build();
+            CompressionContext ctx = TinyContexts.of(m, dir.resolve("inputs.json"), tmp.resolve("cache"), log);
             Compressor hc = CATALOG.get("hodgecover");
             Map<Integer, LayerBarriers> fwd = BarrierStatistic.barriers(ctx,
                     HodgeCoverCompressor.settings(Options.parse("hodgecover", hc.options(), Map.of("barrier", "local"))));
@@ -217,14 +207,9 @@ class HodgeOptionsTest {
     @Test
     void applyAndSaliencyChangeOnlyTheModeAndTheScore() {
         Path dir = Fixtures.conformance("qwen3_moe-a");
-        Progress.quiet(true);
-        List<String> log = new ArrayList<>();
+                List<String> log = new ArrayList<>();
         try (MoeTransformer m = MoeTransformer.open(dir)) {
-            CalibrationData d = CalibrationData.load(CalibrationSpec.tokenIds(dir.resolve("inputs.json")), m.checkpoint().dir(),
-                    m.config().vocabSize(), 1 << 20);
-            Calibrator cal = new Calibrator(tmp.resolve("cache"), 4096, log::add);
-            CompressionContext ctx = CompressionContext.builder().setModel(m).optData(d)
-                    .optStats(cal.stats(m, d, List.of(RoutingStatistics.OUTPUT_NORMS))).optCalibrator(cal).optLog(log::add).build();
+            CompressionContext ctx = TinyContexts.of(m, dir.resolve("inputs.json"), tmp.resolve("cache"), log);
             Compressor hc = CATALOG.get("hodgecover");
             PruningPlan redirect = hc.plan(ctx, 0.5, Options.parse("hodgecover", hc.options(), Map.of()));
             PruningPlan drop = hc.plan(ctx, 0.5, Options.parse("hodgecover", hc.options(), Map.of("apply", "drop")));
