@@ -3,7 +3,7 @@ package dev.moefrontier.compressors.hodge;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.Options;
 import dev.moefrontier.harness.util.Csv;
-import java.util.Arrays;
+import dev.moefrontier.harness.util.Overlap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,31 +31,16 @@ final class BarrierFidelity {
             int l = en.getKey();
             LayerBarriers a = en.getValue();
             LayerBarriers b = bl.get(l);
-            double rho = PaperClaims.spearman(upper(a.pairs()), upper(b.pairs()));
+            double rho = PaperClaims.spearman(Filtration.upper(a.pairs()), Filtration.upper(b.pairs()));
             double[] sal = HodgeCoverCompressor.saliency(ctx.stats().layer(l));
             for (double r : ratios) {
                 int keep = e - ctx.pruneCount(r);
                 int[] ka = HodgeCover.run(a.input(sal, keep), params).selection().selected();
                 int[] kb = HodgeCover.run(b.input(sal, keep), params).selection().selected();
-                sb.append(Csv.row(backbone, l, fullText, localText, rho, r, jaccard(ka, kb)));
+                sb.append(Csv.row(backbone, l, fullText, localText, rho, r, Overlap.jaccard(ka, kb)));
             }
         }
         return sb.toString();
-    }
-
-    /** The pairs i < j of a symmetric matrix, row by row. */
-    static double[] upper(double[][] m) {
-        return Filtration.upper(m);
-    }
-
-    /** |A ∩ B| / |A ∪ B| of two sets of expert indices (1 when both are empty). */
-    static double jaccard(int[] a, int[] b) {
-        Set<Integer> sa = new java.util.HashSet<>();
-        Arrays.stream(a).forEach(sa::add);
-        Set<Integer> union = new java.util.HashSet<>(sa);
-        Arrays.stream(b).forEach(union::add);
-        long both = Arrays.stream(b).distinct().filter(sa::contains).count();
-        return union.isEmpty() ? 1 : (double) both / union.size();
     }
 
     /** {@code barrier_fidelity.md}: per backbone the layer-mean ρ and, per ratio, the layer-mean Jaccard overlap. */

@@ -11,7 +11,6 @@ import dev.moefrontier.harness.spi.GroupAnalyzer;
 import dev.moefrontier.harness.util.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -129,16 +128,9 @@ public final class HodgeBalanceAnalyzer implements GroupAnalyzer {
 
     /** The HodgeCover options of the group's first HodgeCover-family cell (only those HodgeCover knows), else defaults. */
     static Map<String, String> barrierOptions(Set<Cell> cells, List<OptionSpec> specs) {
-        Set<String> known = specs.stream().map(OptionSpec::name).collect(Collectors.toSet());
         for (Cell c : cells) {
             if (isHodgeFamily(c)) {
-                Map<String, String> m = new HashMap<>();
-                c.options().forEach((k, v) -> {
-                    if (known.contains(k)) {
-                        m.put(k, v);
-                    }
-                });
-                return m;
+                return known(c, specs);
             }
         }
         return DEFAULT_OPTIONS;

@@ -14,6 +14,7 @@ import dev.moefrontier.harness.spi.Compressor;
 import dev.moefrontier.harness.sweep.Cell;
 import dev.moefrontier.harness.testing.Fixtures;
 import dev.moefrontier.harness.util.Csv;
+import dev.moefrontier.harness.util.Overlap;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,10 +31,10 @@ class BarrierFidelityTest {
 
     @Test
     void jaccardAndSpearmanOfHandMadeSets() {
-        assertEquals(0.5, BarrierFidelity.jaccard(new int[] {0, 1, 2}, new int[] {1, 2, 3}), 1e-12);
-        assertEquals(1.0, BarrierFidelity.jaccard(new int[] {3, 1}, new int[] {1, 3}), 1e-12);
-        assertEquals(0.0, BarrierFidelity.jaccard(new int[] {0}, new int[] {1}), 1e-12);
-        assertEquals(List.of(2.0, 3.0, 5.0), java.util.Arrays.stream(BarrierFidelity.upper(new double[][] {{0, 2, 3}, {2, 0, 5}, {3, 5, 0}}))
+        assertEquals(0.5, Overlap.jaccard(new int[] {0, 1, 2}, new int[] {1, 2, 3}), 1e-12);
+        assertEquals(1.0, Overlap.jaccard(new int[] {3, 1}, new int[] {1, 3}), 1e-12);
+        assertEquals(0.0, Overlap.jaccard(new int[] {0}, new int[] {1}), 1e-12);
+        assertEquals(List.of(2.0, 3.0, 5.0), java.util.Arrays.stream(Filtration.upper(new double[][] {{0, 2, 3}, {2, 0, 5}, {3, 5, 0}}))
                 .boxed().toList());
     }
 
@@ -65,9 +66,9 @@ class BarrierFidelityTest {
                 int l = Integer.parseInt(r.get("layer"));
                 LayerPlan a = byMode.get("full").layer(l);
                 LayerPlan b = byMode.get("local").layer(l);
-                assertEquals(BarrierFidelity.jaccard(a.kept(), b.kept()), Double.parseDouble(r.get("kept_jaccard")), 1e-12,
+                assertEquals(Overlap.jaccard(a.kept(), b.kept()), Double.parseDouble(r.get("kept_jaccard")), 1e-12,
                         "the overlap of the two cells' kept sets");
-                assertEquals(PaperClaims.spearman(BarrierFidelity.upper(full.get(l).pairs()), BarrierFidelity.upper(local.get(l).pairs())),
+                assertEquals(PaperClaims.spearman(Filtration.upper(full.get(l).pairs()), Filtration.upper(local.get(l).pairs())),
                         Double.parseDouble(r.get("pair_spearman")), 1e-12);
                 assertEquals("barrier=full", r.get("full_options"));
             }

@@ -57,7 +57,9 @@ final class SparseMoeBlock {
                 boolean dup = false;
                 for (int s = 0; s < k; s++) {
                     int f = r * k + s;
-                    total += wts[f];
+                    if (rule == MoeOverride.DuplicateGates.RENORMALIZE) {
+                        total += wts[f];
+                    }
                     idx[f] = ov.redirect()[(int) idx[f]];
                     active[f] = true;
                     for (int t = 0; t < s; t++) {

@@ -197,13 +197,12 @@ public final class GroupRunner {
 
     /** Plan stability (see {@link PlanStability}): the plans again on fresh draws of the calibration windows. */
     private void stability(CellGroup g, MoeTransformer model, CompressorCatalog catalog, Map<Cell, PruningPlan> plans) throws IOException {
-        List<CompressionContext> resampled = new ArrayList<>();
-        for (int i = 1; i <= spec.stabilityResamples(); i++) {
+        PlanStability stability = new PlanStability(plans, catalog, model.config());
+        for (int i = 1; i <= spec.stabilityResamples(); i++) { // one resample's statistics held at a time
             log.accept("stability: " + g.backbone().name() + " resample " + i + " of " + spec.stabilityResamples());
-            resampled.add(context(model, g, catalog, spec.calibration().seed() + i));
+            stability.add(context(model, g, catalog, spec.calibration().seed() + i));
         }
-        write(run.analysisDir(g.backbone().name()).resolve(PlanStability.FILE), PlanStability.csv(g.backbone().name(), plans, resampled,
-                catalog));
+        write(run.analysisDir(g.backbone().name()).resolve(PlanStability.FILE), stability.csv(g.backbone().name()));
     }
 
     /** Calibration windows and the union of the statistics the group's compressors need. */

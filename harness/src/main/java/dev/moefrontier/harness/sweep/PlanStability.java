@@ -5,14 +5,12 @@ import dev.moefrontier.harness.compress.CompressorCatalog;
 import dev.moefrontier.harness.compress.LayerPlan;
 import dev.moefrontier.harness.compress.Options;
 import dev.moefrontier.harness.compress.PruningPlan;
+import dev.moefrontier.harness.model.ModelConfig;
 import dev.moefrontier.harness.spi.Compressor;
 import dev.moefrontier.harness.util.Csv;
-import java.util.ArrayList;
-import java.util.HashSet;
+import dev.moefrontier.harness.util.Overlap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Plan stability ({@code stability: {resamples: N}} in a spec): each compressed cell's plan is made again on N fresh
@@ -25,61 +23,58 @@ final class PlanStability {
     static final String FILE = "stability.csv";
     static final String[] HEADER = {"backbone", "compressor", "options", "ratio", "layer", "resamples", "mean_jaccard", "min_jaccard"};
 
-    private PlanStability() {}
+    private final Map<Cell, PruningPlan> plans;
+    private final CompressorCatalog catalog;
+    private final int experts;
+    /** Per cell, per MoE layer: {sum, min} of the overlaps so far. */
+    private final Map<Cell, Map<Integer, double[]>> overlaps = new LinkedHashMap<>();
+    private int resamples;
 
-    /** The CSV of {@code plans} against their remakes in {@code resampled} contexts. */
-    static String csv(String backbone, Map<Cell, PruningPlan> plans, List<CompressionContext> resampled, CompressorCatalog catalog) {
-        StringBuilder sb = new StringBuilder(Csv.row((Object[]) HEADER));
+    PlanStability(Map<Cell, PruningPlan> plans, CompressorCatalog catalog, ModelConfig cfg) {
+        this.plans = plans;
+        this.catalog = catalog;
+        this.experts = cfg.moe().numExperts();
+        for (Cell c : plans.keySet()) {
+            Map<Integer, double[]> m = new LinkedHashMap<>();
+            cfg.moeLayers().forEach(l -> m.put(l, new double[] {0, 1}));
+            overlaps.put(c, m);
+        }
+    }
+
+    /** Remakes every plan in {@code ctx} (one resample; its statistics can be dropped afterwards). */
+    void add(CompressionContext ctx) {
         for (Map.Entry<Cell, PruningPlan> e : plans.entrySet()) {
             Cell c = e.getKey();
             Compressor comp = catalog.get(c.compressor());
-            Options o = Options.parse(comp.name(), comp.options(), c.options());
-            int experts = resampled.get(0).config().moe().numExperts();
-            Map<Integer, double[]> sum = new LinkedHashMap<>(); // layer -> {sum, min}
-            for (int layer : resampled.get(0).config().moeLayers()) {
-                sum.put(layer, new double[] {0, 1});
+            PruningPlan again = comp.plan(ctx, c.ratio(), Options.parse(comp.name(), comp.options(), c.options()));
+            for (Map.Entry<Integer, double[]> l : overlaps.get(c).entrySet()) {
+                double j = Overlap.jaccard(kept(e.getValue().layer(l.getKey())), kept(again.layer(l.getKey())));
+                l.getValue()[0] += j;
+                l.getValue()[1] = Math.min(l.getValue()[1], j);
             }
-            for (CompressionContext ctx : resampled) {
-                PruningPlan again = comp.plan(ctx, c.ratio(), o);
-                for (Map.Entry<Integer, double[]> l : sum.entrySet()) {
-                    double j = jaccard(kept(e.getValue().layer(l.getKey()), experts), kept(again.layer(l.getKey()), experts));
-                    l.getValue()[0] += j;
-                    l.getValue()[1] = Math.min(l.getValue()[1], j);
-                }
-            }
+        }
+        resamples++;
+    }
+
+    /** The CSV: per cell one row per MoE layer, then its {@code mean} row. */
+    String csv(String backbone) {
+        StringBuilder sb = new StringBuilder(Csv.row((Object[]) HEADER));
+        overlaps.forEach((c, layers) -> {
             double meanOfMeans = 0;
             double minOfMins = 1;
-            for (Map.Entry<Integer, double[]> l : sum.entrySet()) {
-                double mean = l.getValue()[0] / resampled.size();
-                meanOfMeans += mean / sum.size();
+            for (Map.Entry<Integer, double[]> l : layers.entrySet()) {
+                double mean = l.getValue()[0] / resamples;
+                meanOfMeans += mean / layers.size();
                 minOfMins = Math.min(minOfMins, l.getValue()[1]);
-                sb.append(Csv.row(backbone, c.compressor(), c.optionString(), c.ratio(), l.getKey(), resampled.size(), mean, l.getValue()[1]));
+                sb.append(Csv.row(backbone, c.compressor(), c.optionString(), c.ratio(), l.getKey(), resamples, mean, l.getValue()[1]));
             }
-            sb.append(Csv.row(backbone, c.compressor(), c.optionString(), c.ratio(), "mean", resampled.size(), meanOfMeans, minOfMins));
-        }
+            sb.append(Csv.row(backbone, c.compressor(), c.optionString(), c.ratio(), "mean", resamples, meanOfMeans, minOfMins));
+        });
         return sb.toString();
     }
 
     /** The kept experts of a layer plan (all of them when the plan leaves the layer unchanged). */
-    static Set<Integer> kept(LayerPlan lp, int experts) {
-        Set<Integer> s = new HashSet<>();
-        if (lp == null) {
-            for (int x = 0; x < experts; x++) {
-                s.add(x);
-            }
-        } else {
-            for (int x : lp.kept()) {
-                s.add(x);
-            }
-        }
-        return s;
-    }
-
-    static double jaccard(Set<Integer> a, Set<Integer> b) {
-        Set<Integer> union = new HashSet<>(a);
-        union.addAll(b);
-        List<Integer> both = new ArrayList<>(a);
-        both.retainAll(b);
-        return union.isEmpty() ? 1 : (double) both.size() / union.size();
+    private int[] kept(LayerPlan lp) {
+        return lp != null ? lp.kept() : java.util.stream.IntStream.range(0, experts).toArray();
     }
 }
