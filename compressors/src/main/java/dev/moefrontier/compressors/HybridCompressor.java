@@ -20,7 +20,7 @@ import java.util.Set;
  * r2 = (r_total (P_r + P_s) − r1 P_r) / ((1 − r1) P_r + P_s) so that the removed MoE-block fraction is r_total. r2 is
  * computed from the expert fraction stage 1 actually removed (m / E after rounding), so the total lands on target.
  */
-final class HybridCompressor implements Compressor {
+class HybridCompressor implements Compressor {
     private final Compressor expert;
 
     HybridCompressor(Compressor expert) {

@@ -124,7 +124,8 @@ class PlanInvariantsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"frequency", "soft-frequency", "ean", "man", "msan", "reap", "aimer", "random", "m-smoe", "hc-smoe",
-        "hodgecover", "hodgecover-no-triangle", "hodgecover-triplet-penalty", "hodgecover-triplet-hypergraph", "greedy-barrier"})
+        "hodgecover", "hodgecover-no-triangle", "hodgecover-triplet-penalty", "hodgecover-triplet-hypergraph", "greedy-barrier",
+        "ream", "stun"})
     void expertCompressorsKeepThePlannedCount(String name) {
         try (MoeTransformer m = MoeTransformer.open(olmoe)) {
             CompressionContext ctx = TestModels.context(m, calib, TestModels.all());
@@ -265,7 +266,8 @@ class PlanInvariantsTest {
     @ParameterizedTest
     @ValueSource(strings = {"olmoe:reap", "olmoe:m-smoe", "olmoe:reap+wanda", "olmoe:hc-smoe+wanda", "olmoe:wanda",
         "olmoe:hodgecover", "olmoe:hodgecover+wanda",
-        "qwen35:frequency", "qwen35:hc-smoe", "qwen35:ean+wanda", "qwen35bf16:m-smoe+wanda"})
+        "qwen35:frequency", "qwen35:hc-smoe", "qwen35:ean+wanda", "qwen35bf16:m-smoe+wanda",
+        "olmoe:ream", "olmoe:stun+wanda", "qwen35bf16:ream", "qwen35:stun"})
     void exportReloadsWithTheSameLogits(String spec) throws IOException {
         String[] p = spec.split(":");
         Path src = switch (p[0]) {

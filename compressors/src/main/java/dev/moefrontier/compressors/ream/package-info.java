@@ -1,5 +1,6 @@
 /**
- * Building blocks of REAM (methods.md §7): the exact linear-assignment solver that aligns expert neurons. The REAM
- * compressor itself is not registered yet.
+ * REAM (methods.md §7): its calibration statistics ({@link dev.moefrontier.compressors.ream.ReamSignals}, weights-only
+ * {@link dev.moefrontier.compressors.ream.WeightFeatures}), the distance and centroid grouping, the exact
+ * linear-assignment solver that aligns neurons, and the compressor.
  */
 package dev.moefrontier.compressors.ream;

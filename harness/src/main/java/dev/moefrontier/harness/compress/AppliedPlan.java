@@ -107,8 +107,25 @@ public final class AppliedPlan implements ModelPatch, AutoCloseable {
             NDArray dn = null;
             for (int i = 0; i < mg.members().length; i++) {
                 float wt = (float) mg.weights()[i];
-                NDArray a = w.gateUpT().get(mg.members()[i]).mul(wt);
-                NDArray b = w.downT().get(mg.members()[i]).mul(wt);
+                NDArray guI = w.gateUpT().get(mg.members()[i]); // [H, 2I]
+                NDArray dnI = w.downT().get(mg.members()[i]); // [I, H]
+                if (mg.permutes(i)) { // neuron n of the merge takes the member's neuron alignment[i][n] (methods.md §7.5)
+                    int[] perm = mg.alignment()[i];
+                    long[] cols = new long[2 * perm.length];
+                    for (int n = 0; n < perm.length; n++) {
+                        cols[n] = perm[n];
+                        cols[perm.length + n] = perm.length + perm[n];
+                    }
+                    NDArray c = m.create(cols);
+                    guI = guI.get(new NDIndex(":, {}", c));
+                    dnI = dnI.get(new NDIndex("{}", m.create(java.util.Arrays.copyOf(cols, perm.length))));
+                }
+                NDArray a = guI.mul(wt);
+                NDArray b = dnI.mul(wt);
+                if (mg.permutes(i)) { // the gathered copies, not views of the loaded weights
+                    guI.close();
+                    dnI.close();
+                }
                 gu = gu == null ? a : gu.addi(a);
                 dn = dn == null ? b : dn.addi(b);
             }

@@ -63,6 +63,17 @@ public final class CompressionContext {
         return stats;
     }
 
+    /**
+     * Statistics holding every one of {@code needed}: the context's own when they do, else collected by the calibrator
+     * (from its disk cache when it has them), so a compressor also works from a context made for other compressors.
+     */
+    public CalibrationStats stats(java.util.Collection<? extends dev.moefrontier.harness.spi.CalibrationStatistic> needed) {
+        if (stats != null && needed.stream().allMatch(stats::has)) {
+            return stats;
+        }
+        return calibrator.stats(model, data(), needed);
+    }
+
     /** Runs further calibration passes (e.g. on a partly compressed model). */
     public Calibrator calibrator() {
         return calibrator;

@@ -177,6 +177,12 @@ public final class PruningPlan {
                 throw new IllegalArgumentException("plan for layer " + lp.layer() + " assumes " + lp.numExperts()
                         + " experts, the model has " + cfg.moe().numExperts());
             }
+            for (ExpertMerge mg : lp.merges()) {
+                if (mg.alignment() != null && mg.alignment()[0].length != cfg.moe().intermediate()) {
+                    throw new IllegalArgumentException("layer " + lp.layer() + ": merge into " + mg.into() + " aligns "
+                            + mg.alignment()[0].length + " neurons, the model's experts have " + cfg.moe().intermediate());
+                }
+            }
             if (lp.kept().length < cfg.moe().topK()) {
                 throw new IllegalArgumentException("layer " + lp.layer() + " keeps " + lp.kept().length
                         + " experts, fewer than top_k = " + cfg.moe().topK());
@@ -222,8 +228,8 @@ public final class PruningPlan {
     public record LayerFields(int layer, int[] kept, int[] pruned, Map<String, Integer> redirect, List<MergeFields> merges,
             Double margin, MaskChecksum masks) {}
 
-    /** One merge group. */
-    public record MergeFields(int into, int[] members, double[] weights) {}
+    /** One merge group; {@code alignment} (per member, its neuron permutation) only when the method aligns neurons. */
+    public record MergeFields(int into, int[] members, double[] weights, int[][] alignment) {}
 
     /** A layer's weight masks, by checksum only. */
     public record MaskChecksum(String sha256) {}
@@ -252,7 +258,7 @@ public final class PruningPlan {
             }
             List<MergeFields> merges = new ArrayList<>();
             for (ExpertMerge m : lp.merges()) {
-                merges.add(new MergeFields(m.into(), m.members(), m.weights()));
+                merges.add(new MergeFields(m.into(), m.members(), m.weights(), m.alignment()));
             }
             ls.add(new LayerFields(lp.layer(), lp.kept(), lp.pruned(), red, merges, margins.get(lp.layer()),
                     lp.masks() == null ? null : new MaskChecksum(lp.masks().sha256())));
@@ -302,7 +308,7 @@ public final class PruningPlan {
             List<ExpertMerge> merges = new ArrayList<>();
             if (l.merges() != null) {
                 for (MergeFields m : l.merges()) {
-                    merges.add(new ExpertMerge(m.into(), require(m.members(), "members"), require(m.weights(), "weights")));
+                    merges.add(new ExpertMerge(m.into(), require(m.members(), "members"), require(m.weights(), "weights"), m.alignment()));
                 }
             }
             LayerMasks masks = l.masks() != null ? new LayerMasks(Map.of(), null, l.masks().sha256()) : null;

@@ -40,9 +40,11 @@ public record PlanRecord(String backbone, String compressor, String options, Str
      * @param redirect pruned expert → survivor
      * @param merges merge groups: the survivor first, then its members
      * @param masks SHA-256 of the layer's weight masks, or null
+     * @param alignment SHA-256 (16 hex digits) of the merges' neuron permutations, or null when no merge aligns neurons
      * @param margin decision margin (fraction of the largest value compared; 0 = decided by the index rule), or null
      */
-    public record Layer(int layer, int[] kept, Map<String, Integer> redirect, List<int[]> merges, String masks, Double margin) {}
+    public record Layer(int layer, int[] kept, Map<String, Integer> redirect, List<int[]> merges, String masks, Double margin,
+            String alignment) {}
 
     /** The record of a cell's plan. */
     public static PlanRecord of(Cell cell, PruningPlan plan) {
@@ -63,10 +65,33 @@ public record PlanRecord(String backbone, String compressor, String options, Str
             }
             merges.sort((a, b) -> Integer.compare(a[0], b[0]));
             ls.add(new Layer(lp.layer(), lp.kept().clone(), red, merges, lp.masks() == null ? null : lp.masks().sha256(),
-                    plan.margins().get(lp.layer())));
+                    plan.margins().get(lp.layer()), alignmentDigest(lp)));
         }
         return new PlanRecord(cell.backbone(), cell.compressor(), cell.optionString(), Collector.num(cell.ratio()),
                 plan.mode().name().toLowerCase(Locale.ROOT), fingerprint(ls, plan.duplicateGates()), List.copyOf(ls));
+    }
+
+    /** The digest of a layer's neuron permutations (merges by survivor, members ascending), or null without any. */
+    private static String alignmentDigest(LayerPlan lp) {
+        List<ExpertMerge> aligned = lp.merges().stream().filter(m -> m.alignment() != null).sorted((a, b) -> Integer.compare(a.into(), b.into()))
+                .toList();
+        if (aligned.isEmpty()) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (ExpertMerge m : aligned) {
+            sb.append(m.into()).append(':');
+            for (int i = 0; i < m.members().length; i++) {
+                sb.append(m.members()[i]).append(Arrays.toString(m.alignment()[i]));
+            }
+            sb.append(';');
+        }
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(sb.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d).substring(0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The cell key, as {@link ReferenceCheck} prints cells. */
@@ -94,7 +119,11 @@ public record PlanRecord(String backbone, String compressor, String options, Str
         for (Layer l : layers) {
             sb.append(l.layer).append(":k").append(Arrays.toString(l.kept)).append(":r").append(l.redirect).append(":m");
             l.merges.forEach(g -> sb.append(Arrays.toString(g)));
-            sb.append(":w").append(l.masks).append(';');
+            sb.append(":w").append(l.masks);
+            if (l.alignment != null) { // only aligning merges add it, so earlier fingerprints stay as they were
+                sb.append(":a").append(l.alignment);
+            }
+            sb.append(';');
         }
         try {
             byte[] d = MessageDigest.getInstance("SHA-256").digest(sb.toString().getBytes(StandardCharsets.UTF_8));
@@ -152,6 +181,9 @@ public record PlanRecord(String backbone, String compressor, String options, Str
             if (a.masks == null ? b.masks != null : !a.masks.equals(b.masks)) {
                 d.add("masks differ");
             }
+            if (a.alignment == null ? b.alignment != null : !a.alignment.equals(b.alignment)) {
+                d.add("neuron alignments differ");
+            }
             if (!d.isEmpty()) {
                 out.add("layer " + layer + ": " + String.join(", ", d) + " (margin reference " + margin(a.margin) + ", run "
                         + margin(b.margin) + ")");
@@ -178,7 +210,8 @@ public record PlanRecord(String backbone, String compressor, String options, Str
             if (b == null) {
                 return null;
             }
-            boolean sameExperts = set(a.kept).equals(set(b.kept)) && a.redirect.equals(b.redirect) && sameGroups(a.merges, b.merges);
+            boolean sameExperts = set(a.kept).equals(set(b.kept)) && a.redirect.equals(b.redirect) && sameGroups(a.merges, b.merges)
+                    && java.util.Objects.equals(a.alignment, b.alignment); // an assignment records no margin: unexplained
             if (!sameExperts) {
                 if (a.margin == null) {
                     return null;
