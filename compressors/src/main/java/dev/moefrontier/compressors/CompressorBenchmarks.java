@@ -12,7 +12,7 @@ public final class CompressorBenchmarks implements CliExtension {
 
     @Override
     public String description() {
-        return "bench aimer";
+        return "bench aimer, bench ream";
     }
 
     @Override
@@ -22,6 +22,6 @@ public final class CompressorBenchmarks implements CliExtension {
 
     @Override
     public List<Object> benchmarks() {
-        return List.of(new BenchAimer());
+        return List.of(new BenchAimer(), new dev.moefrontier.compressors.ream.BenchReam());
     }
 }

@@ -1,6 +1,8 @@
 package dev.moefrontier.compressors.ream;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -120,6 +122,9 @@ public final class ReamSignals implements CalibrationStatistic.Streamed {
 
     private record Sample(long hash, float[] act) {}
 
+    /** Floats of one block's batched expert products ([b, N, max(2I, H)]): 64 MiB. */
+    static final long BLOCK_FLOATS = 1L << 24;
+
     /** Running sums of one chunk. */
     private static final class Chunk {
         final double[] signature;
@@ -212,84 +217,144 @@ public final class ReamSignals implements CalibrationStatistic.Streamed {
                     open.computeIfAbsent(chunkOf[r], c -> new Chunk(experts, hidden)).tokens++;
                 }
                 long[] top = ev.topkIndexArray();
-                for (int e = 0; e < experts; e++) {
-                    NDArray f = ev.expertOutput(e); // [N, H]
-                    float[] weight = new float[chunksHere.size() * n]; // row c: p_e (or 1) on the rows of chunk c
-                    for (int r = 0; r < n; r++) {
-                        weight[chunksHere.indexOf(chunkOf[r]) * n + r] = (float) (gated ? p[r * experts + e] : 1);
+                int nc = chunksHere.size();
+                float[] weight = new float[experts * nc * n]; // [E, C, N]: p_e (or 1) on the rows of chunk c
+                for (int r = 0; r < n; r++) {
+                    int c = chunksHere.indexOf(chunkOf[r]);
+                    for (int e = 0; e < experts; e++) {
+                        weight[(e * nc + c) * n + r] = (float) (gated ? p[r * experts + e] : 1);
                     }
+                }
+                List<long[]> candidates = candidates(n);
+                float[][] sampled = shared ? new float[candidates.get(0).length][experts * inter] : null;
+                // Experts in blocks of one batched product each (bounded memory): h = silu(gate x) ⊙ up x, f = down h
+                int block = (int) Math.max(1, Math.min(experts, BLOCK_FLOATS / ((long) n * Math.max(2L * inter, hidden))));
+                for (int e0 = 0; e0 < experts; e0 += block) {
+                    int e1 = Math.min(experts, e0 + block);
                     float[] sums;
                     float[] norms;
+                    float[] acts;
                     try (NDManager scope = m.newSubManager()) {
-                        NDArray w = scope.create(weight, new Shape(chunksHere.size(), n));
-                        NDArray ff = f.toType(DataType.FLOAT32, false);
-                        sums = w.matMul(ff).toFloatArray();
-                        norms = ff.norm(new int[] {1}).toFloatArray();
-                    }
-                    for (int c = 0; c < chunksHere.size(); c++) {
-                        double[] sig = open.get(chunksHere.get(c)).signature;
-                        for (int j = 0; j < hidden; j++) {
-                            sig[e * hidden + j] += sums[c * hidden + j];
+                        List<NDArray> gus = new ArrayList<>();
+                        List<NDArray> dns = new ArrayList<>();
+                        for (int e = e0; e < e1; e++) {
+                            gus.add(ev.gateUpT(e));
+                            dns.add(ev.downT(e));
                         }
+                        NDArray gu = NDArrays.stack(new NDList(gus)); // [b, H, 2I]
+                        NDArray dn = NDArrays.stack(new NDList(dns)); // [b, I, H]
+                        gu.attach(scope);
+                        dn.attach(scope);
+                        NDArray x = ev.input().toType(gu.getDataType(), false);
+                        NDArray h = x.expandDims(0).matMul(gu); // [b, N, 2I]
+                        h.attach(scope);
+                        NDArray a = Ops.silu(h.get(new NDIndex("..., :{}", inter))).mul(h.get(new NDIndex("..., {}:", inter))); // [b, N, I]
+                        a.attach(scope);
+                        NDArray f = a.matMul(dn).toType(DataType.FLOAT32, false); // [b, N, H]
+                        f.attach(scope);
+                        NDArray w = scope.create(java.util.Arrays.copyOfRange(weight, e0 * nc * n, e1 * nc * n), new Shape(e1 - e0, nc, n));
+                        sums = w.matMul(f).toFloatArray(); // [b, C, H]
+                        norms = f.norm(new int[] {2}).toFloatArray(); // [b, N]
+                        acts = samples > 0 ? gather(a, candidates, e0, e1, n, scope) : null;
                     }
-                    for (int r = 0; r < n; r++) {
-                        for (int s = 0; s < k; s++) {
-                            if (top[r * k + s] == e) {
-                                double pe = p[r * experts + e];
-                                Chunk c = open.get(chunkOf[r]);
-                                c.saliency[e] += pe * (gated ? pe * norms[r] : norms[r]); // p_e · ||y_e|| (methods.md §7.2)
-                                c.routed[e]++;
+                    for (int e = e0; e < e1; e++) {
+                        int b = e - e0;
+                        for (int c = 0; c < nc; c++) {
+                            double[] sig = open.get(chunksHere.get(c)).signature;
+                            for (int j = 0; j < hidden; j++) {
+                                sig[e * hidden + j] += sums[(b * nc + c) * hidden + j];
+                            }
+                        }
+                        for (int r = 0; r < n; r++) {
+                            for (int t = 0; t < k; t++) {
+                                if (top[r * k + t] == e) {
+                                    double pe = p[r * experts + e];
+                                    double norm = norms[b * n + r];
+                                    Chunk c = open.get(chunkOf[r]);
+                                    c.saliency[e] += pe * (gated ? pe * norm : norm); // p_e · ||y_e|| (methods.md §7.2)
+                                    c.routed[e]++;
+                                }
+                            }
+                        }
+                        if (acts == null) {
+                            continue;
+                        }
+                        long[] rows = candidates.get(shared ? 0 : e);
+                        int first = 0; // this expert's rows start after the block's earlier experts' candidates
+                        for (int x = e0; x < e; x++) {
+                            first += candidates.get(shared ? 0 : x).length;
+                        }
+                        for (int i = 0; i < rows.length; i++) {
+                            int off = (first + i) * inter;
+                            if (shared) {
+                                System.arraycopy(acts, off, sampled[i], e * inter, inter);
+                            } else {
+                                offer(heaps.get(e), new Sample(hash(seed, e + 1, rowsSeen + rows[i]),
+                                        java.util.Arrays.copyOfRange(acts, off, off + inter)));
                             }
                         }
                     }
                 }
-                sample(ev, n, m);
+                if (shared && samples > 0) {
+                    long[] rows = candidates.get(0);
+                    for (int i = 0; i < rows.length; i++) {
+                        offer(heaps.get(0), new Sample(hash(seed, 0, rowsSeen + rows[i]), sampled[i]));
+                    }
+                }
                 rowsSeen += n;
                 sequencesSeen += ev.batch().size();
             }
 
-            /** Offers this batch's positions to each expert's bottom-n sample and records the activations that enter. */
-            private void sample(MoeLayerEvent ev, int n, NDManager m) {
-                if (samples <= 0) {
-                    return;
-                }
-                for (int e = 0; e < experts; e++) {
-                    PriorityQueue<Sample> heap = heaps.get(shared ? 0 : e);
-                    if (shared && e > 0) {
-                        break;
-                    }
-                    List<Integer> rows = new ArrayList<>();
-                    List<Long> hashes = new ArrayList<>();
-                    for (int r = 0; r < n; r++) {
-                        long h = hash(seed, shared ? 0 : e + 1, rowsSeen + r);
-                        if (heap.size() < samples || Long.compareUnsigned(h, heap.peek().hash) < 0) {
-                            rows.add(r);
-                            hashes.add(h);
-                        }
-                    }
-                    if (rows.isEmpty()) {
+            /**
+             * Per sample stream (one when shared), the rows of this batch that will be in the bottom-n sample after it:
+             * those whose hash is below the n-th smallest of the sample's hashes and this batch's, ascending.
+             */
+            private List<long[]> candidates(int n) {
+                List<long[]> out = new ArrayList<>();
+                for (int e = 0; e < (shared ? 1 : experts); e++) {
+                    if (samples <= 0) {
+                        out.add(new long[0]);
                         continue;
                     }
-                    long[] idx = rows.stream().mapToLong(Integer::longValue).toArray();
-                    if (shared) { // one sample, every expert's activations on it
-                        float[][] acts = new float[experts][];
-                        for (int x = 0; x < experts; x++) {
-                            acts[x] = activations(ev, x, idx, m);
-                        }
-                        for (int i = 0; i < idx.length; i++) {
-                            float[] all = new float[experts * inter];
-                            for (int x = 0; x < experts; x++) {
-                                System.arraycopy(acts[x], i * inter, all, x * inter, inter);
-                            }
-                            offer(heap, new Sample(hashes.get(i), all));
-                        }
-                    } else {
-                        float[] a = activations(ev, e, idx, m);
-                        for (int i = 0; i < idx.length; i++) {
-                            offer(heap, new Sample(hashes.get(i), java.util.Arrays.copyOfRange(a, i * inter, (i + 1) * inter)));
+                    PriorityQueue<Sample> heap = heaps.get(e);
+                    long[] h = new long[n];
+                    for (int r = 0; r < n; r++) {
+                        h[r] = hash(seed, shared ? 0 : e + 1, rowsSeen + r);
+                    }
+                    long[] all = new long[heap.size() + n];
+                    int j = 0;
+                    for (Sample x : heap) {
+                        all[j++] = x.hash ^ Long.MIN_VALUE; // unsigned order as signed
+                    }
+                    for (long x : h) {
+                        all[j++] = x ^ Long.MIN_VALUE;
+                    }
+                    java.util.Arrays.sort(all);
+                    long bound = all[Math.min(samples, all.length) - 1];
+                    List<Long> rows = new ArrayList<>();
+                    for (int r = 0; r < n; r++) {
+                        if ((h[r] ^ Long.MIN_VALUE) <= bound) {
+                            rows.add((long) r);
                         }
                     }
+                    out.add(rows.stream().mapToLong(Long::longValue).toArray());
                 }
+                return out;
+            }
+
+            /** The activations of the candidate rows of experts e0..e1 of a [b, N, I] block, expert by expert: [rows · I]. */
+            private float[] gather(NDArray a, List<long[]> candidates, int e0, int e1, int n, NDManager scope) {
+                List<Long> flat = new ArrayList<>();
+                for (int e = e0; e < e1; e++) {
+                    for (long r : candidates.get(shared ? 0 : e)) {
+                        flat.add((long) (e - e0) * n + r);
+                    }
+                }
+                if (flat.isEmpty()) {
+                    return new float[0];
+                }
+                NDArray rows = a.reshape(-1, inter).get(new NDIndex("{}", scope.create(flat.stream().mapToLong(Long::longValue).toArray())));
+                return rows.toType(DataType.FLOAT32, false).toFloatArray();
             }
 
             private void offer(PriorityQueue<Sample> heap, Sample s) {
@@ -349,14 +414,4 @@ public final class ReamSignals implements CalibrationStatistic.Streamed {
         };
     }
 
-    /** h_e on the given rows: [rows · I], row-major. */
-    private static float[] activations(MoeLayerEvent ev, int expert, long[] rows, NDManager m) {
-        try (NDManager scope = m.newSubManager()) {
-            NDArray x = ev.input().get(new NDIndex("{}", scope.create(rows))); // [r, H]
-            NDArray h = x.matMul(ev.gateUpT(expert)); // [r, 2I]
-            long inter = h.getShape().getLastDimension() / 2;
-            NDArray a = Ops.silu(h.get(new NDIndex("..., :{}", inter))).mul(h.get(new NDIndex("..., {}:", inter)));
-            return a.toType(DataType.FLOAT32, false).toFloatArray();
-        }
-    }
 }
