@@ -82,14 +82,14 @@ final class WandaStage {
         return out;
     }
 
+    /** Tokens per batch of the sequential passes (windows are never split). */
+    static final int BATCH_TOKENS = 4096;
+
     /** Layer by layer: peek to collect layer l's norms under the masks of layers < l, then advance with l masked. */
     private static Map<Integer, LayerMasks> sequential(CompressionContext ctx, PruningPlan plan, MaskSpec spec) {
         MoeTransformer model = ctx.model();
         Map<Integer, LayerMasks> masks = new LinkedHashMap<>();
-        List<TokenBatch> batches = new ArrayList<>();
-        for (int[] w : ctx.data().windows()) {
-            batches.add(TokenBatch.of(w));
-        }
+        List<TokenBatch> batches = TokenBatch.pack(ctx.data().windows(), BATCH_TOKENS);
         int numLayers = ctx.config().numLayers();
         try (MoeTransformer.LayerCursor cursor = model.cursor(batches);
                 Progress p = Progress.start("wanda (sequential)", numLayers, "layers")) {

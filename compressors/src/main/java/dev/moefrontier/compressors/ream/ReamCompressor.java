@@ -142,7 +142,7 @@ public final class ReamCompressor implements Compressor {
             Timing timing) {
         MoeTransformer model = ctx.model();
         ModelConfig cfg = ctx.config();
-        List<TokenBatch> batches = batches(ctx.data().windows(), BATCH_TOKENS);
+        List<TokenBatch> batches = TokenBatch.pack(ctx.data().windows(), BATCH_TOKENS);
         int first = cfg.moeLayers().get(0);
         int last = cfg.moeLayers().get(cfg.moeLayers().size() - 1);
         ReamSignals all = s.signals().allLayers();
@@ -175,26 +175,6 @@ public final class ReamCompressor implements Compressor {
 
     /** Tokens per batch of the sequential passes (windows are never split). */
     static final int BATCH_TOKENS = 4096;
-
-    /** Calibration windows in order, packed into batches of at most {@code tokens} tokens. */
-    static List<TokenBatch> batches(List<int[]> windows, int tokens) {
-        List<TokenBatch> out = new ArrayList<>();
-        List<int[]> cur = new ArrayList<>();
-        int n = 0;
-        for (int[] w : windows) {
-            if (!cur.isEmpty() && n + w.length > tokens) {
-                out.add(new TokenBatch(cur));
-                cur = new ArrayList<>();
-                n = 0;
-            }
-            cur.add(w);
-            n += w.length;
-        }
-        if (!cur.isEmpty()) {
-            out.add(new TokenBatch(cur));
-        }
-        return out;
-    }
 
     private PruningPlan partial(List<LayerPlan> layers, Settings s) {
         return new PruningPlan(name(), Map.of(), 0, PruningPlan.Mode.DROP, layers, null, Map.of());

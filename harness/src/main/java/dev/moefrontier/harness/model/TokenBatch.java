@@ -36,6 +36,26 @@ public final class TokenBatch {
         this.rows = n;
     }
 
+    /** {@code sequences} in order, packed into batches of at most {@code tokens} real tokens (a longer one alone). */
+    public static List<TokenBatch> pack(List<int[]> sequences, int tokens) {
+        List<TokenBatch> out = new java.util.ArrayList<>();
+        List<int[]> cur = new java.util.ArrayList<>();
+        int n = 0;
+        for (int[] w : sequences) {
+            if (!cur.isEmpty() && n + w.length > tokens) {
+                out.add(new TokenBatch(cur));
+                cur = new java.util.ArrayList<>();
+                n = 0;
+            }
+            cur.add(w);
+            n += w.length;
+        }
+        if (!cur.isEmpty()) {
+            out.add(new TokenBatch(cur));
+        }
+        return out;
+    }
+
     /** A batch of one sequence. */
     public static TokenBatch of(int... ids) {
         return new TokenBatch(List.of(ids));
