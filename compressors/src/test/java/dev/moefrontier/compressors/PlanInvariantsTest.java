@@ -52,36 +52,19 @@ class PlanInvariantsTest {
         qwen35 = tmp.resolve("qwen35");
         SyntheticCheckpoint.of("qwen3_5_moe").layers(2).fullAttentionInterval(2).hidden(32).heads(4, 2, 16)
                 .experts(16, 4, 16).shared(24).vocab(64).seed(2).write(qwen35);
-        calib = tmp.resolve("calib.json");
-        Random r = new Random(3);
-        StringBuilder sb = new StringBuilder("{\"input_ids\": [");
-        for (int s = 0; s < 6; s++) {
-            sb.append(s == 0 ? "[" : ", [");
-            for (int t = 0; t < 20; t++) {
-                sb.append(t == 0 ? "" : ", ").append(r.nextInt(64));
-            }
-            sb.append(']');
-        }
-        Files.writeString(calib, sb.append("]}").toString());
+        calib = TestModels.calibration(tmp.resolve("calib.json"), 3, 6, 20, 64);
     }
 
     private static float[] logits(MoeTransformer m, ModelPatch patch) {
-        try (NDManager nd = NDManager.newBaseManager()) {
-            return m.logits(PROBE, patch, ForwardObserver.NONE, nd).toFloatArray();
-        }
+        return TestModels.logits(m, patch, PROBE);
     }
 
     private static double maxDiff(float[] a, float[] b) {
-        double worst = 0;
-        for (int i = 0; i < a.length; i++) {
-            worst = Math.max(worst, Math.abs(a[i] - b[i]));
-        }
-        return worst;
+        return TestModels.maxDiff(a, b);
     }
 
     private static PruningPlan plan(CompressionContext ctx, String name, double ratio, Map<String, String> opts) {
-        Compressor c = TestModels.CATALOG.get(name);
-        return c.plan(ctx, ratio, Options.parse(name, c.options(), opts));
+        return TestModels.plan(ctx, name, ratio, opts);
     }
 
     /** Logits of {@code model} under each plan, with the MoE dispatch forced to {@code dispatch}. */

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
-import dev.moefrontier.compressors.ream.ReamCompressor;
 import dev.moefrontier.compressors.ream.ReamGrouping;
 import dev.moefrontier.compressors.ream.ReamSignals;
 import dev.moefrontier.harness.calib.CalibrationData;
@@ -22,14 +20,12 @@ import dev.moefrontier.harness.compress.ExpertMerge;
 import dev.moefrontier.harness.compress.LayerPlan;
 import dev.moefrontier.harness.compress.Options;
 import dev.moefrontier.harness.compress.PruningPlan;
-import dev.moefrontier.harness.model.ForwardObserver;
 import dev.moefrontier.harness.model.HostArrays;
 import dev.moefrontier.harness.model.LayerWeights;
 import dev.moefrontier.harness.model.ModelPatch;
 import dev.moefrontier.harness.model.MoeOverride;
 import dev.moefrontier.harness.model.MoeTransformer;
 import dev.moefrontier.harness.model.SyntheticCheckpoint;
-import dev.moefrontier.harness.spi.Compressor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,43 +50,14 @@ class ReamCompressorTest {
     static void models() throws IOException {
         olmoe = tmp.resolve("olmoe");
         SyntheticCheckpoint.of("olmoe").layers(2).hidden(32).heads(4, 2, 8).experts(16, 2, 24).vocab(64).seed(21).write(olmoe);
-        calib = tmp.resolve("calib.json");
-        Random r = new Random(5);
-        StringBuilder sb = new StringBuilder("{\"input_ids\": [");
-        for (int s = 0; s < 6; s++) {
-            sb.append(s == 0 ? "[" : ", [");
-            for (int t = 0; t < 20; t++) {
-                sb.append(t == 0 ? "" : ", ").append(r.nextInt(64));
-            }
-            sb.append(']');
-        }
-        Files.writeString(calib, sb.append("]}").toString());
-    }
-
-    private static PruningPlan plan(CompressionContext ctx, String name, double ratio, Map<String, String> opts) {
-        Compressor c = TestModels.CATALOG.get(name);
-        return c.plan(ctx, ratio, Options.parse(name, c.options(), opts));
-    }
-
-    private static float[] logits(MoeTransformer m, ModelPatch patch) {
-        try (NDManager nd = NDManager.newBaseManager()) {
-            return m.logits(PROBE, patch, ForwardObserver.NONE, nd).toFloatArray();
-        }
-    }
-
-    private static double maxDiff(float[] a, float[] b) {
-        double worst = 0;
-        for (int i = 0; i < a.length; i++) {
-            worst = Math.max(worst, Math.abs(a[i] - b[i]));
-        }
-        return worst;
+        calib = TestModels.calibration(tmp.resolve("calib.json"), 5, 6, 20, 64);
     }
 
     @Test
     void planKeepsTheMostSalientAsCentroidsAndMergesOneGroupWithAlignedNeurons() {
         try (MoeTransformer m = MoeTransformer.open(olmoe)) {
             CompressionContext ctx = TestModels.context(m, calib, TestModels.all());
-            PruningPlan p = plan(ctx, "ream", 0.5, Map.of("sequential", "false"));
+            PruningPlan p = TestModels.plan(ctx, "ream", 0.5, Map.of("sequential", "false"));
             assertEquals(PruningPlan.Mode.DROP, p.mode());
             ReamSignals sig = new ReamSignals(true, 0, 512, false, 42, false);
             CalibrationStats st = ctx.calibrator().stats(m, ctx.data(), List.of(RoutingStatistics.ROUTING, sig));
@@ -126,7 +93,7 @@ class ReamCompressorTest {
     void alignmentsSurviveThePlanFileAndEnterTheFingerprint() throws IOException {
         try (MoeTransformer m = MoeTransformer.open(olmoe)) {
             CompressionContext ctx = TestModels.context(m, calib, TestModels.all());
-            PruningPlan p = plan(ctx, "ream", 0.5, Map.of("sequential", "false"));
+            PruningPlan p = TestModels.plan(ctx, "ream", 0.5, Map.of("sequential", "false"));
             Path f = tmp.resolve("ream-plan.json");
             Files.writeString(f, dev.moefrontier.harness.util.Json.pretty(p.document(m.config())));
             PruningPlan back = PruningPlan.read(f);
@@ -137,7 +104,7 @@ class ReamCompressorTest {
                     assertArrayEquals(a.alignment()[j], b.alignment()[j]);
                 }
             }
-            var avg = plan(ctx, "ream", 0.5, Map.of("sequential", "false", "merging", "avg"));
+            var avg = TestModels.plan(ctx, "ream", 0.5, Map.of("sequential", "false", "merging", "avg"));
             assertFalse(fingerprint(p).equals(fingerprint(avg)), "same groups, different alignment: different plans");
         }
     }
@@ -151,7 +118,7 @@ class ReamCompressorTest {
     void mergedWeightsEqualAHandComputation() {
         try (MoeTransformer m = MoeTransformer.open(olmoe)) {
             CompressionContext ctx = TestModels.context(m, calib, TestModels.all());
-            PruningPlan p = plan(ctx, "ream", 0.5, Map.of());
+            PruningPlan p = TestModels.plan(ctx, "ream", 0.5, Map.of());
             LayerPlan lp = p.layers().get(1); // a layer whose statistics came from the merged layer 0 (sequential)
             ExpertMerge mg = lp.merges().get(0);
             assertTrue(java.util.stream.IntStream.range(0, mg.members().length).anyMatch(mg::permutes), "the merge aligns neurons");
@@ -201,23 +168,27 @@ class ReamCompressorTest {
             for (int n = 0; n < inter; n++) {
                 id[n] = n;
             }
-            float[] plain = logits(m, planOf(m, new ExpertMerge(0, new int[] {0, 1}, new double[] {0, 1}, null)));
-            float[] permuted = logits(m, planOf(m, new ExpertMerge(0, new int[] {0, 1}, new double[] {0, 1}, new int[][] {id, perm})));
-            assertTrue(maxDiff(plain, permuted) < 1e-5, "expert 1 permuted computes the same: " + maxDiff(plain, permuted));
-            float[] avg = logits(m, planOf(m, new ExpertMerge(0, new int[] {0, 1}, new double[] {0.5, 0.5}, null)));
-            float[] avgAligned = logits(m, planOf(m, new ExpertMerge(0, new int[] {0, 1}, new double[] {0.5, 0.5}, new int[][] {id, perm})));
-            assertTrue(maxDiff(avg, avgAligned) > 1e-4, "in an average the alignment matters");
+            float[] plain = logitsUnder(m, new ExpertMerge(0, new int[] {0, 1}, new double[] {0, 1}, null));
+            float[] permuted = logitsUnder(m, new ExpertMerge(0, new int[] {0, 1}, new double[] {0, 1}, new int[][] {id, perm}));
+            double same = TestModels.maxDiff(plain, permuted);
+            assertTrue(same < 1e-5, "expert 1 permuted computes the same: " + same);
+            float[] avg = logitsUnder(m, new ExpertMerge(0, new int[] {0, 1}, new double[] {0.5, 0.5}, null));
+            float[] avgAligned = logitsUnder(m, new ExpertMerge(0, new int[] {0, 1}, new double[] {0.5, 0.5}, new int[][] {id, perm}));
+            assertTrue(TestModels.maxDiff(avg, avgAligned) > 1e-4, "in an average the alignment matters");
             assertThrows(IllegalArgumentException.class, () -> new ExpertMerge(0, new int[] {0, 1}, new double[] {0.5, 0.5},
                     new int[][] {id, new int[inter]}), "not a permutation");
         }
     }
 
-    private static AppliedPlan planOf(MoeTransformer m, ExpertMerge mg) {
+    /** Logits with expert 1 of the first MoE layer dropped and expert 0 replaced by the merge {@code mg}. */
+    private static float[] logitsUnder(MoeTransformer m, ExpertMerge mg) {
         List<LayerPlan> layers = new ArrayList<>();
         int[] kept = java.util.stream.IntStream.range(0, 16).filter(i -> i != 1).toArray();
         int[] target = new int[16];
         layers.add(LayerPlan.of(m.config().moeLayers().get(0), 16, kept, target, List.of(mg)));
-        return new AppliedPlan(m, new PruningPlan("test", Map.of(), 0.0625, PruningPlan.Mode.DROP, layers, null, Map.of()));
+        try (AppliedPlan ap = new AppliedPlan(m, new PruningPlan("test", Map.of(), 0.0625, PruningPlan.Mode.DROP, layers, null, Map.of()))) {
+            return TestModels.logits(m, ap, PROBE);
+        }
     }
 
     @Test
@@ -272,23 +243,23 @@ class ReamCompressorTest {
     void sequentialReusesTheDensePrefixAndOptionsSelectTheMergeRule() {
         try (MoeTransformer m = MoeTransformer.open(olmoe)) {
             CompressionContext ctx = TestModels.context(m, calib, TestModels.all());
-            PruningPlan seq = plan(ctx, "ream", 0.5, Map.of());
-            PruningPlan one = plan(ctx, "ream", 0.5, Map.of("sequential", "false"));
+            PruningPlan seq = TestModels.plan(ctx, "ream", 0.5, Map.of());
+            PruningPlan one = TestModels.plan(ctx, "ream", 0.5, Map.of("sequential", "false"));
             LayerPlan a = seq.layers().get(0);
             LayerPlan b = one.layers().get(0);
             assertArrayEquals(b.kept(), a.kept(), "layer 0 sees the dense model either way");
             assertArrayEquals(b.merges().get(0).alignment()[1], a.merges().get(0).alignment()[1]);
-            PruningPlan none = plan(ctx, "ream", 0.5, Map.of("merging", "none", "sequential", "false"));
+            PruningPlan none = TestModels.plan(ctx, "ream", 0.5, Map.of("merging", "none", "sequential", "false"));
             assertTrue(none.layers().stream().allMatch(lp -> lp.merges().isEmpty()), "merging=none keeps the centroids only");
             assertArrayEquals(b.kept(), none.layers().get(0).kept());
-            PruningPlan avg = plan(ctx, "ream", 0.5, Map.of("merging", "avg", "sequential", "false"));
+            PruningPlan avg = TestModels.plan(ctx, "ream", 0.5, Map.of("merging", "avg", "sequential", "false"));
             ExpertMerge mg = avg.layers().get(0).merges().get(0);
             assertNull(mg.alignment(), "avg: no alignment");
             for (double w : mg.weights()) {
                 assertEquals(1.0 / mg.members().length, w, 1e-12);
             }
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> plan(ctx, "ream", 0.5, Map.of("group_size", "1")));
+                    () -> TestModels.plan(ctx, "ream", 0.5, Map.of("group_size", "1")));
             assertTrue(e.getMessage().contains("group_size"), e.getMessage());
         }
     }

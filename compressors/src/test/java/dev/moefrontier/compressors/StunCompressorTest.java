@@ -7,18 +7,14 @@ import dev.moefrontier.harness.compress.Accounting;
 import dev.moefrontier.harness.compress.Budget;
 import dev.moefrontier.harness.compress.CompressionContext;
 import dev.moefrontier.harness.compress.LayerPlan;
-import dev.moefrontier.harness.compress.Options;
 import dev.moefrontier.harness.compress.PruningPlan;
 import dev.moefrontier.harness.model.HostArrays;
 import dev.moefrontier.harness.model.LayerWeights;
 import dev.moefrontier.harness.model.MoeTransformer;
 import dev.moefrontier.harness.model.SyntheticCheckpoint;
-import dev.moefrontier.harness.spi.Compressor;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,22 +31,7 @@ class StunCompressorTest {
         qwen35 = tmp.resolve("qwen35");
         SyntheticCheckpoint.of("qwen3_5_moe").layers(2).fullAttentionInterval(2).hidden(32).heads(4, 2, 16)
                 .experts(16, 4, 16).shared(24).vocab(64).seed(8).write(qwen35);
-        calib = tmp.resolve("calib.json");
-        Random r = new Random(6);
-        StringBuilder sb = new StringBuilder("{\"input_ids\": [");
-        for (int s = 0; s < 6; s++) {
-            sb.append(s == 0 ? "[" : ", [");
-            for (int t = 0; t < 20; t++) {
-                sb.append(t == 0 ? "" : ", ").append(r.nextInt(64));
-            }
-            sb.append(']');
-        }
-        Files.writeString(calib, sb.append("]}").toString());
-    }
-
-    private static PruningPlan plan(CompressionContext ctx, String name, double ratio, Map<String, String> opts) {
-        Compressor c = TestModels.CATALOG.get(name);
-        return c.plan(ctx, ratio, Options.parse(name, c.options(), opts));
+        calib = TestModels.calibration(tmp.resolve("calib.json"), 6, 6, 20, 64);
     }
 
     @Test
@@ -58,7 +39,7 @@ class StunCompressorTest {
         try (MoeTransformer m = MoeTransformer.open(qwen35)) {
             CompressionContext ctx = TestModels.context(m, calib, TestModels.all());
             for (String distance : new String[] {"coactivation", "router"}) {
-                PruningPlan p = plan(ctx, "stun", 0.5, Map.of("distance", distance));
+                PruningPlan p = TestModels.plan(ctx, "stun", 0.5, Map.of("distance", distance));
                 assertEquals(PruningPlan.Mode.DROP, p.mode());
                 for (LayerPlan lp : p.layers()) {
                     assertEquals(8, lp.kept().length, distance + ": m = 8 merges on 16 experts");
@@ -110,7 +91,7 @@ class StunCompressorTest {
         try (MoeTransformer m = MoeTransformer.open(qwen35)) {
             CompressionContext ctx = TestModels.context(m, calib, TestModels.all());
             for (double r : new double[] {0.25, 0.5, 0.75}) {
-                PruningPlan p = plan(ctx, "stun", r, Map.of("budget", "global"));
+                PruningPlan p = TestModels.plan(ctx, "stun", r, Map.of("budget", "global"));
                 int keep = 16 - ctx.pruneCount(r);
                 int total = p.layers().stream().mapToInt(lp -> lp.kept().length).sum();
                 assertEquals(2 * keep, total, "total kept at " + r);
@@ -119,6 +100,10 @@ class StunCompressorTest {
                     assertTrue(lp.kept().length >= 4, "at least top_k");
                 }
                 assertTrue(p.figures().number("threshold").isPresent());
+                PruningPlan perLayer = TestModels.plan(ctx, "stun", r, Map.of("budget", "layer"));
+                for (LayerPlan lp : perLayer.layers()) {
+                    assertEquals(keep, lp.kept().length, "budget=layer: every layer keeps E - m at " + r);
+                }
             }
         }
     }
@@ -129,7 +114,7 @@ class StunCompressorTest {
             CompressionContext ctx = TestModels.context(m, calib, TestModels.all());
             var c = m.config();
             for (double total : new double[] {0.5, 0.66}) {
-                PruningPlan p = plan(ctx, "stun+wanda", total, Map.of());
+                PruningPlan p = TestModels.plan(ctx, "stun+wanda", total, Map.of());
                 assertEquals(total / 2, p.figures().number("r1").orElseThrow(), 1e-12);
                 double achieved = (double) ctx.pruneCount(total / 2) / 16;
                 assertEquals(Budget.hybridSparsity(c, total, achieved), p.figures().number("r2").orElseThrow(), 1e-12);

@@ -43,6 +43,44 @@ final class TestModels {
         }
     }
 
+    /** Writes {@code sequences} token-id windows of {@code length} random ids below {@code vocab} (seeded) to {@code file}. */
+    static Path calibration(Path file, long seed, int sequences, int length, int vocab) throws java.io.IOException {
+        java.util.Random r = new java.util.Random(seed);
+        StringBuilder sb = new StringBuilder("{\"input_ids\": [");
+        for (int s = 0; s < sequences; s++) {
+            sb.append(s == 0 ? "[" : ", [");
+            for (int t = 0; t < length; t++) {
+                sb.append(t == 0 ? "" : ", ").append(r.nextInt(vocab));
+            }
+            sb.append(']');
+        }
+        java.nio.file.Files.writeString(file, sb.append("]}").toString());
+        return file;
+    }
+
+    /** The plan of registered compressor {@code name} at {@code ratio} with {@code opts}. */
+    static dev.moefrontier.harness.compress.PruningPlan plan(CompressionContext ctx, String name, double ratio,
+            java.util.Map<String, String> opts) {
+        dev.moefrontier.harness.spi.Compressor c = CATALOG.get(name);
+        return c.plan(ctx, ratio, dev.moefrontier.harness.compress.Options.parse(name, c.options(), opts));
+    }
+
+    /** The logits of {@code ids} under {@code patch}, flattened. */
+    static float[] logits(MoeTransformer m, dev.moefrontier.harness.model.ModelPatch patch, int[] ids) {
+        try (ai.djl.ndarray.NDManager nd = ai.djl.ndarray.NDManager.newBaseManager()) {
+            return m.logits(ids, patch, dev.moefrontier.harness.model.ForwardObserver.NONE, nd).toFloatArray();
+        }
+    }
+
+    /** The largest absolute difference of two arrays of one length. */
+    static double maxDiff(float[] a, float[] b) {
+        double worst = 0;
+        for (int i = 0; i < a.length; i++) {
+            worst = Math.max(worst, Math.abs(a[i] - b[i]));
+        }
+        return worst;
+    }
+
     /** Every streamed statistic a built-in compressor reads. */
     static List<CalibrationStatistic> all() {
         return List.of(RoutingStatistics.ROUTING, RoutingStatistics.OUTPUT_NORMS, WandaInputs.STATISTIC, RouterGram.STATISTIC,

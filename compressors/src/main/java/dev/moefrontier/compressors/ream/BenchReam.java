@@ -81,7 +81,7 @@ public final class BenchReam implements Callable<Integer> {
                     long a = System.nanoTime();
                     double[] f = WeightFeatures.layer(m, l, 64);
                     tFeatures += System.nanoTime() - a;
-                    double[][][] wf = unflatten(f, experts, intermediate);
+                    double[][][] wf = WeightFeatures.unflatten(f, experts, intermediate);
                     a = System.nanoTime();
                     ReamSignals.Layer v = signals.of(st, l);
                     double[] sal = ReamGrouping.saliency(v.saliency(), l);
@@ -118,16 +118,5 @@ public final class BenchReam implements Callable<Integer> {
 
     private static void line(String what, double seconds, double total) {
         System.out.printf(Locale.ROOT, "  %-24s %8.2f s  %5.1f%%%n", what, seconds, 100 * seconds / total);
-    }
-
-    private static double[][][] unflatten(double[] f, int experts, int inter) {
-        int q = f.length / (experts * inter);
-        double[][][] out = new double[experts][inter][q];
-        for (int e = 0; e < experts; e++) {
-            for (int i = 0; i < inter; i++) {
-                System.arraycopy(f, (e * inter + i) * q, out[e][i], 0, q);
-            }
-        }
-        return out;
     }
 }

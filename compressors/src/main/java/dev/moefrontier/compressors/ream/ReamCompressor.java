@@ -123,8 +123,6 @@ public final class ReamCompressor implements Compressor {
         } else {
             sequential(ctx, s, keep, layers, figures, timing);
         }
-        ctx.log().accept(String.format(java.util.Locale.ROOT, "ream: statistics %.1f s, grouping %.2f s, alignment costs %.1f s,"
-                + " assignment %.1f s", timing.statistics / 1e9, timing.grouping / 1e9, timing.costs / 1e9, timing.assignment / 1e9));
         return new PruningPlan(name(), options.asMap(), ratio, PruningPlan.Mode.DROP, layers, null, Map.of())
                 .withFigures(figures.build());
     }

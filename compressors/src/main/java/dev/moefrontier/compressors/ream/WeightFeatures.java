@@ -58,7 +58,11 @@ public final class WeightFeatures implements CalibrationStatistic.Computed {
 
     /** The features of MoE layer {@code layer}: [E][I][q'] with q' = min(q, rank bound). */
     public static double[][][] of(CalibrationStats stats, WeightFeatures stat, int layer, int experts, int inter) {
-        double[] f = stats.values(stat, layer).get("features");
+        return unflatten(stats.values(stat, layer).get("features"), experts, inter);
+    }
+
+    /** Flat features [E · I · q] as [E][I][q]. */
+    static double[][][] unflatten(double[] f, int experts, int inter) {
         int q = f.length / (experts * inter);
         double[][][] out = new double[experts][inter][q];
         for (int e = 0; e < experts; e++) {

@@ -49,7 +49,8 @@ public final class StunCompressor implements Compressor {
                 OptionSpec.bool("divide_mean", true, "divide -A by |mean A| (the reference's --divide_mean, as its README runs)"),
                 OptionSpec.real("mix_weight", 0, 0.0, 1e6, "> 0: d = mix_weight * (-A / |mean A|) + ||w_i - w_j|| (the reference's"
                         + " mixed distance)"),
-                OptionSpec.choice("budget", "uniform", List.of("uniform", "global"), "uniform: m merges per layer; global: one"
+                OptionSpec.choice("budget", "uniform", List.of("uniform", "layer", "global"), "uniform: m merges per layer"
+                        + " (tau = +inf); layer: each layer's own threshold keeping E - m (the rejection rule acts); global: one"
                         + " threshold over all layers hitting the total"));
     }
 
@@ -95,9 +96,18 @@ public final class StunCompressor implements Compressor {
         }
         Map<Integer, int[]> labels = new LinkedHashMap<>();
         PlanFigures.Builder figures = PlanFigures.builder();
-        if (!global) {
+        if (options.getString("budget").equals("uniform")) {
             for (int l : moe) {
                 labels.put(l, clustering.get(l).clusters(Double.POSITIVE_INFINITY, m));
+            }
+        } else if (options.getString("budget").equals("layer")) {
+            // tau = +inf never rejects (single linkage, whose clusters chain); a finite per-layer threshold makes the
+            // rejection rule bound them, as the reference's finite thresholds do
+            for (int l : moe) {
+                Map<Integer, int[]> one = new LinkedHashMap<>();
+                double tau = globalThreshold(new LinkedHashMap<>(Map.of(l, clustering.get(l))), e - m, m, one);
+                labels.put(l, one.get(l));
+                figures.layer("threshold", l, tau);
             }
         } else {
             double tau = globalThreshold(clustering, moe.size() * (e - m), e - cfg.moe().topK(), labels);
@@ -108,6 +118,11 @@ public final class StunCompressor implements Compressor {
             int[] rep = representatives(ctx, l, labels.get(l));
             int[] kept = java.util.Arrays.stream(rep).distinct().sorted().toArray();
             figures.layer("kept", l, kept.length);
+            int[] size = new int[e];
+            for (int x : rep) {
+                size[x]++;
+            }
+            figures.layer("largest_cluster", l, java.util.Arrays.stream(size).max().orElse(0));
             layers.add(LayerPlan.of(l, e, kept, rep, List.of()));
         }
         return new PruningPlan(name(), options.asMap(), ratio, PruningPlan.Mode.DROP, layers, null, Map.of()).withFigures(figures.build());

@@ -86,8 +86,13 @@ public record PlanRecord(String backbone, String compressor, String options, Str
             }
             sb.append(';');
         }
+        return sha16(sb.toString());
+    }
+
+    /** The first 16 hex digits of the SHA-256 of {@code text}. */
+    private static String sha16(String text) {
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(sb.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(d).substring(0, 16);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
@@ -125,12 +130,7 @@ public record PlanRecord(String backbone, String compressor, String options, Str
             }
             sb.append(';');
         }
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(sb.toString().getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d).substring(0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return sha16(sb.toString());
     }
 
     /**
