@@ -82,13 +82,23 @@ public final class ReamCompressor implements Compressor {
         boolean aligns() {
             return merging.equals("logits+weights") || merging.equals("weights") || merging.equals("logits");
         }
+
+        /** Whether the alignment cost has the weight-feature term. */
+        boolean usesWeightFeatures() {
+            return aligns() && !merging.equals("logits");
+        }
+
+        /** Whether the alignment cost has the activation term. */
+        boolean usesActivations() {
+            return aligns() && !merging.equals("weights");
+        }
     }
 
     @Override
     public Set<CalibrationStatistic> statistics(Options options) {
         Settings s = Settings.of(options);
         Set<CalibrationStatistic> out = new LinkedHashSet<>(List.of(RoutingStatistics.ROUTING, s.signals()));
-        if (s.aligns() && !s.merging().equals("logits")) {
+        if (s.usesWeightFeatures()) {
             out.add(s.features());
         }
         return out;
@@ -114,30 +124,26 @@ public final class ReamCompressor implements Compressor {
         int keep = e - ctx.pruneCount(ratio);
         List<LayerPlan> layers = new ArrayList<>();
         PlanFigures.Builder figures = PlanFigures.builder().number("groups_per_layer", keep);
-        Timing timing = new Timing();
         ctx = ctx.withStats(ctx.stats(statistics(options)));
         if (!s.sequential()) {
             for (int l : cfg.moeLayers()) {
-                layers.add(layer(ctx, l, s.signals().of(ctx.stats(), l), s, keep, figures, timing));
+                layers.add(layer(ctx, l, s.signals().of(ctx.stats(), l), s, keep, figures));
             }
         } else {
-            sequential(ctx, s, keep, layers, figures, timing);
+            sequential(ctx, s, keep, layers, figures);
         }
         return new PruningPlan(name(), options.asMap(), ratio, PruningPlan.Mode.DROP, layers, null, Map.of())
                 .withFigures(figures.build());
     }
 
-    /** Wall time per step, for the log and the benchmark. */
+    /** Wall time of the alignment steps, for the benchmark. */
     static final class Timing {
-        long statistics;
-        long grouping;
         long costs;
         long assignment;
     }
 
     /** Layer by layer: statistics of layer l with layers < l merged (layer 0's from the cached dense pass), then advance. */
-    private void sequential(CompressionContext ctx, Settings s, int keep, List<LayerPlan> layers, PlanFigures.Builder figures,
-            Timing timing) {
+    private void sequential(CompressionContext ctx, Settings s, int keep, List<LayerPlan> layers, PlanFigures.Builder figures) {
         MoeTransformer model = ctx.model();
         ModelConfig cfg = ctx.config();
         List<TokenBatch> batches = TokenBatch.pack(ctx.data().windows(), BATCH_TOKENS);
@@ -153,18 +159,19 @@ public final class ReamCompressor implements Compressor {
                     if (l == first) {
                         stats = s.signals().of(ctx.stats(), l); // the dense prefix: cached, shared by every ratio
                     } else {
-                        long t0 = System.nanoTime();
                         StatsCollector collector = new StatsCollector(cfg, List.of(RoutingStatistics.ROUTING, all));
-                        try (AppliedPlan prefix = new AppliedPlan(model, partial(layers, s))) {
+                        try (AppliedPlan prefix = new AppliedPlan(model, partial(layers))) {
                             cursor.peek(prefix, collector);
                         }
                         stats = all.of(collector.result(Map.of()), l);
-                        timing.statistics += System.nanoTime() - t0;
                     }
-                    layers.add(layer(ctx, l, stats, s, keep, figures, timing));
+                    layers.add(layer(ctx, l, stats, s, keep, figures));
                     p.step(1);
                 }
-                try (AppliedPlan applied = new AppliedPlan(model, partial(layers, s))) {
+                if (l == last) {
+                    break; // nothing after the last MoE layer changes a decision
+                }
+                try (AppliedPlan applied = new AppliedPlan(model, partial(layers))) {
                     cursor.advance(applied, ForwardObserver.NONE);
                 }
             }
@@ -174,25 +181,22 @@ public final class ReamCompressor implements Compressor {
     /** Tokens per batch of the sequential passes (windows are never split). */
     static final int BATCH_TOKENS = 4096;
 
-    private PruningPlan partial(List<LayerPlan> layers, Settings s) {
+    private PruningPlan partial(List<LayerPlan> layers) {
         return new PruningPlan(name(), Map.of(), 0, PruningPlan.Mode.DROP, layers, null, Map.of());
     }
 
     /** One layer's plan from its statistics. */
-    LayerPlan layer(CompressionContext ctx, int l, ReamSignals.Layer st, Settings s, int keep, PlanFigures.Builder figures,
-            Timing timing) {
-        long t0 = System.nanoTime();
+    LayerPlan layer(CompressionContext ctx, int l, ReamSignals.Layer st, Settings s, int keep, PlanFigures.Builder figures) {
         int e = st.saliency().length;
         double[] sal = ReamGrouping.saliency(st.saliency(), l);
         double[][] d = ReamGrouping.distance(st.signature(), st.logitGram(), s.useGate());
         int[] centroids = ReamGrouping.centroids(sal, keep);
         int[] group = ReamGrouping.groups(d, centroids, s.groupSize());
-        timing.grouping += System.nanoTime() - t0;
         List<ExpertMerge> merges = new ArrayList<>();
         if (!s.merging().equals("none")) {
-            double[][][] wf = s.aligns() && !s.merging().equals("logits")
+            double[][][] wf = s.usesWeightFeatures()
                     ? WeightFeatures.of(ctx.stats(), s.features(), l, e, ctx.config().moe().intermediate()) : null;
-            double[][][] profiles = s.aligns() && !s.merging().equals("weights") ? profiles(st.activations(), ctx.config().moe().intermediate())
+            double[][][] profiles = s.usesActivations() ? profiles(st.activations(), ctx.config().moe().intermediate())
                     : null;
             for (int c : centroids) {
                 int[] members = java.util.stream.IntStream.range(0, e).filter(i -> group[i] == c).toArray();
@@ -212,7 +216,7 @@ public final class ReamCompressor implements Compressor {
                     alignment = new int[members.length][];
                     for (int i = 0; i < members.length; i++) {
                         alignment[i] = members[i] == c ? identity(ctx.config().moe().intermediate())
-                                : align(profiles, wf, c, members[i], ctx.model().manager(), timing);
+                                : align(profiles, wf, c, members[i], ctx.model().manager(), null);
                     }
                 }
                 merges.add(new ExpertMerge(c, members, w, alignment));
