@@ -69,6 +69,13 @@ class HybridCompressor implements Compressor {
         return expert.statistics(expertOptions(options)); // Wanda's norms come from passes with stage 1 applied
     }
 
+    /** Sequential: one forward of the calibration windows, layer by layer (the masks' inputs are recomputed). */
+    @Override
+    public double estimatedPlanFlops(dev.moefrontier.harness.model.ModelConfig config, double ratio, Options options, long calibrationTokens,
+            int windowLength) {
+        return options.getBool("wanda.sequential") ? calibrationTokens * dev.moefrontier.harness.model.Flops.forwardPerToken(config, windowLength) : 0;
+    }
+
     @Override
     public boolean needsCalibrationData(Options options) {
         return true;

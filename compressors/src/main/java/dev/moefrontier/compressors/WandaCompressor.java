@@ -56,6 +56,13 @@ public final class WandaCompressor implements Compressor {
         return options.getBool("wanda.sequential") ? Set.of() : Set.of(WandaInputs.STATISTIC);
     }
 
+    /** Sequential: one forward of the calibration windows, layer by layer (the masks' inputs are recomputed). */
+    @Override
+    public double estimatedPlanFlops(dev.moefrontier.harness.model.ModelConfig config, double ratio, Options options, long calibrationTokens,
+            int windowLength) {
+        return options.getBool("wanda.sequential") ? calibrationTokens * dev.moefrontier.harness.model.Flops.forwardPerToken(config, windowLength) : 0;
+    }
+
     @Override
     public boolean needsCalibrationData(Options options) {
         return true;

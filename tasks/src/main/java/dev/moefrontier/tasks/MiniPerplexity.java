@@ -41,18 +41,37 @@ public final class MiniPerplexity implements Evaluator {
         return List.of(OptionSpec.integer("seqlen", 128, 2, null, "tokens per window"));
     }
 
+    /** The windows evaluate() runs (per domain, up to the limit), times seqlen. */
     @Override
-    public Evaluation evaluate(EvalContext ctx, List<Path> files, Options o) {
+    public long estimatedTokens(EvalContext ctx, List<Path> files, Options o) {
         int seqlen = o.getInt("seqlen");
-        if (seqlen - 1 > ctx.maxLength()) {
-            throw new IllegalArgumentException(name() + ": seqlen " + seqlen + " exceeds the model's context of " + ctx.maxLength() + " tokens");
+        Map<String, StringBuilder> texts = texts(files);
+        long n = 0;
+        for (StringBuilder t : texts.values()) {
+            int w = PerplexityTask.windows(ctx.encode(t.toString(), false), seqlen, Integer.MAX_VALUE).size();
+            n += (long) (ctx.limit() == null ? w : Math.min(ctx.limit(), w)) * seqlen;
         }
+        return n;
+    }
+
+    /** Per domain, its lines each followed by "\n". */
+    private static Map<String, StringBuilder> texts(List<Path> files) {
         Map<String, StringBuilder> texts = new LinkedHashMap<>();
         for (Path f : files) {
             for (Records.Row r : Records.read(f)) {
                 texts.computeIfAbsent(r.string("domain"), d -> new StringBuilder()).append(r.string("text")).append('\n');
             }
         }
+        return texts;
+    }
+
+    @Override
+    public Evaluation evaluate(EvalContext ctx, List<Path> files, Options o) {
+        int seqlen = o.getInt("seqlen");
+        if (seqlen - 1 > ctx.maxLength()) {
+            throw new IllegalArgumentException(name() + ": seqlen " + seqlen + " exceeds the model's context of " + ctx.maxLength() + " tokens");
+        }
+        Map<String, StringBuilder> texts = texts(files);
         Map<String, List<int[]>> windows = new LinkedHashMap<>();
         List<int[]> all = new ArrayList<>();
         for (Map.Entry<String, StringBuilder> e : texts.entrySet()) {

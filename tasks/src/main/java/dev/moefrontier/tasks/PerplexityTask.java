@@ -74,6 +74,14 @@ public abstract class PerplexityTask implements Evaluator {
         return w;
     }
 
+    /** The windows evaluate() runs, times seqlen. */
+    @Override
+    public long estimatedTokens(EvalContext ctx, List<Path> files, Options o) {
+        int seqlen = o.getInt("seqlen");
+        List<int[]> all = windows(tokens(ctx, files, o), seqlen, windowCap(o));
+        return (long) (ctx.limit() == null ? all.size() : Math.min(ctx.limit(), all.size())) * seqlen;
+    }
+
     @Override
     public Evaluation evaluate(EvalContext ctx, List<Path> files, Options o) {
         int seqlen = o.getInt("seqlen");

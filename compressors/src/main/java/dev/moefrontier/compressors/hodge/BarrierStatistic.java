@@ -46,6 +46,36 @@ public record BarrierStatistic(BarrierSettings settings) implements CalibrationS
         return List.of(RoutingStatistics.ROUTING);
     }
 
+    /** A layer's barriers depend on that layer's merges only (the cursor runs the dense layers before it). */
+    @Override
+    public boolean perLayer() {
+        return true;
+    }
+
+    /**
+     * Pair merges E(E-1)/2 plus the capped candidate triplets, each over the barrier tokens. LOCAL: the tokens routed to
+     * a merged expert (m·T·k/E for m experts) through the merged expert and the LM head. FULL: the windows with such a
+     * token (1 - (1 - m·k/E)^len of them) through layers l..L and the head (methods.md §4.2).
+     */
+    @Override
+    public double estimatedFlops(dev.moefrontier.harness.model.ModelConfig c, int layer, long tokens, int windowLength) {
+        int e = c.moe().numExperts();
+        double k = c.moe().topK();
+        double t = settings.maxTokens() > 0 ? Math.min(tokens, settings.maxTokens()) : tokens;
+        double pairs = e * (e - 1) / 2.0;
+        double triplets = Math.min(settings.triangleCap(), e * (e - 1.0) * (e - 2) / 6);
+        double total = 0;
+        for (int m = 2; m <= 3; m++) {
+            double merges = m == 2 ? pairs : triplets;
+            double share = Math.min(1, m * k / e);
+            double perMerge = settings.mode() == MergeBarriers.Mode.LOCAL
+                    ? share * t * (dev.moefrontier.harness.model.Flops.expertPerToken(c) + dev.moefrontier.harness.model.Flops.headPerToken(c))
+                    : (1 - Math.pow(1 - share, windowLength)) * t * dev.moefrontier.harness.model.Flops.fromLayerPerToken(c, layer, windowLength);
+            total += merges * perMerge;
+        }
+        return total;
+    }
+
     @Override
     public Map<Integer, Map<String, double[]>> compute(Inputs in) {
         Map<Integer, Map<String, double[]>> out = new TreeMap<>();
@@ -53,7 +83,7 @@ public record BarrierStatistic(BarrierSettings settings) implements CalibrationS
         try (MergeBarriers mb = new MergeBarriers(in.model(), in.stats(), windows(in.data().windows(), s), s.mode(), s.batchTokens(),
                 s.memoryBudget())) {
             mb.reverseKl = s.reverseKl();
-            for (int l : in.model().config().moeLayers()) {
+            for (int l : in.layers()) {
                 out.put(l, compute(mb, l, in.model().config().moe().numExperts(), s).toValues());
             }
             in.log().accept("barriers: " + mb.report());

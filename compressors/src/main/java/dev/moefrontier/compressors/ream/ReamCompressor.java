@@ -178,6 +178,20 @@ public final class ReamCompressor implements Compressor {
         }
     }
 
+    /**
+     * Sequential: a forward of the calibration windows with every expert run on every position of each MoE layer (the
+     * signals of §7), i.e. E/k times the routed experts' cost on top of the forward.
+     */
+    @Override
+    public double estimatedPlanFlops(dev.moefrontier.harness.model.ModelConfig config, double ratio, Options options, long calibrationTokens,
+            int windowLength) {
+        if (!options.getBool("sequential")) {
+            return 0;
+        }
+        double allExperts = config.moeLayers().size() * config.moe().numExperts() * dev.moefrontier.harness.model.Flops.expertPerToken(config);
+        return calibrationTokens * (dev.moefrontier.harness.model.Flops.forwardPerToken(config, windowLength) + allExperts);
+    }
+
     /** Tokens per batch of the sequential passes (windows are never split). */
     static final int BATCH_TOKENS = 4096;
 

@@ -75,10 +75,27 @@ public final class WeightFeatures implements CalibrationStatistic.Computed {
         return out;
     }
 
+    /**
+     * The covariance of the E·I rows of width 3H (2·E·I·(3H)² FLOPs), the eigen-decomposition (about 20·(3H)³: a few
+     * sweeps or subspace iterations) and the projection of the rows onto q components (2·E·I·3H·q).
+     */
+    @Override
+    public double estimatedFlops(dev.moefrontier.harness.model.ModelConfig c, int layer, long tokens, int windowLength) {
+        double rows = (double) c.moe().numExperts() * c.moe().intermediate();
+        double d = 3.0 * c.hiddenSize();
+        return 2 * rows * d * d + 20 * d * d * d + 2 * rows * d * components;
+    }
+
+    /** Each layer's features come from that layer's weights only. */
+    @Override
+    public boolean perLayer() {
+        return true;
+    }
+
     @Override
     public Map<Integer, Map<String, double[]>> compute(Inputs in) {
         Map<Integer, Map<String, double[]>> out = new TreeMap<>();
-        for (int l : in.model().config().moeLayers()) {
+        for (int l : in.layers()) {
             Map<String, double[]> v = new LinkedHashMap<>();
             v.put("features", layer(in.model(), l, components));
             out.put(l, v);

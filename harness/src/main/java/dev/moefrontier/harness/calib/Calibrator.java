@@ -85,10 +85,14 @@ public final class Calibrator {
         Map<String, Map<Integer, Map<String, double[]>>> have = new LinkedHashMap<>();
         List<CalibrationStatistic.Streamed> streamed = new ArrayList<>();
         List<CalibrationStatistic.Computed> computed = new ArrayList<>();
+        Map<String, Map<Integer, Map<String, double[]>>> parts = new LinkedHashMap<>();
         for (CalibrationStatistic st : all) {
             Map<Integer, Map<String, double[]>> v = cached(key, st);
             if (v != null) {
                 have.put(st.id(), v);
+            } else if (st instanceof CalibrationStatistic.Computed c && c.perLayer()) {
+                parts.put(st.id(), cachedLayers(key, c, model.config().moeLayers()));
+                computed.add(c);
             } else if (st instanceof CalibrationStatistic.Streamed s) {
                 streamed.add(s);
             } else if (st instanceof CalibrationStatistic.Computed c) {
@@ -126,12 +130,129 @@ public final class Calibrator {
                         + " require each other");
             }
             computed.remove(next);
-            Map<Integer, Map<String, double[]>> v = next.compute(new CalibrationStatistic.Inputs(model, data, stats, log));
+            Map<Integer, Map<String, double[]>> v;
+            if (next.perLayer()) {
+                // Layers cached by per-layer tasks (frontier plan's phase 1) are read; only the others are computed.
+                v = new java.util.TreeMap<>(parts.get(next.id()));
+                List<Integer> missing = model.config().moeLayers().stream().filter(l -> !v.containsKey(l)).toList();
+                if (!missing.isEmpty()) {
+                    Map<Integer, Map<String, double[]>> got = next.compute(new CalibrationStatistic.Inputs(model, data, stats, log, missing));
+                    v.putAll(only(next, got, missing));
+                }
+            } else {
+                v = next.compute(new CalibrationStatistic.Inputs(model, data, stats, log));
+            }
             CalibrationStats.checkFinite(next, v);
             store(key, next, v, meta);
             stats = stats.with(Map.of(next.id(), v));
         }
         return stats;
+    }
+
+    /**
+     * Phase 1 of a scheduled sweep, part one: every statistic of {@code wanted} (and what they require) except the
+     * {@link CalibrationStatistic.Computed#perLayer() per-layer} ones, into the cache. The per-layer statistics are left
+     * to {@link #prepareLayers}, which runs as separate scheduler tasks.
+     */
+    public CalibrationStats prepareShared(MoeTransformer model, CalibrationData data, Collection<? extends CalibrationStatistic> wanted) {
+        List<CalibrationStatistic> shared = new ArrayList<>();
+        for (CalibrationStatistic st : closure(wanted)) {
+            if (!(st instanceof CalibrationStatistic.Computed c && c.perLayer())) {
+                shared.add(st);
+            }
+        }
+        return stats(model, data, shared);
+    }
+
+    /**
+     * Phase 1 of a scheduled sweep, part two: the {@link CalibrationStatistic.Computed#perLayer() per-layer} statistics of
+     * {@code wanted} for MoE layers {@code layers} only, each layer into a cache file of its own ({@code
+     * <statistic file>.layer<L>.safetensors}), so that tasks for different layers run safely in parallel and a
+     * requeued task skips the layers it already finished. What they require comes from the cache ({@link #prepareShared}).
+     * {@link #stats} later reads these files instead of computing the layers again. Returns the layers computed now.
+     */
+    public List<Integer> prepareLayers(MoeTransformer model, CalibrationData data, Collection<? extends CalibrationStatistic> wanted,
+            List<Integer> layers) {
+        if (cacheDir == null) {
+            throw new IllegalArgumentException("per-layer statistics need a calibration cache to write into");
+        }
+        List<Integer> moe = model.config().moeLayers();
+        for (int l : layers) {
+            if (!moe.contains(l)) {
+                throw new IllegalArgumentException("layer " + l + " is not a MoE layer of " + model.checkpoint().dir()
+                        + " (MoE layers: " + moe + ")");
+            }
+        }
+        String key = key(model.checkpoint().fingerprint(), data.spec());
+        Map<String, String> meta = meta(model, data);
+        java.util.Set<Integer> done = new java.util.TreeSet<>();
+        for (CalibrationStatistic st : closure(wanted)) {
+            if (!(st instanceof CalibrationStatistic.Computed c && c.perLayer())) {
+                continue;
+            }
+            if (cached(key, c) != null) {
+                continue; // the whole statistic is cached already
+            }
+            Map<Integer, Map<String, double[]>> have = cachedLayers(key, c, layers);
+            List<Integer> missing = layers.stream().filter(l -> !have.containsKey(l)).sorted().toList();
+            if (missing.isEmpty()) {
+                continue;
+            }
+            CalibrationStats required = stats(model, data, c.requires());
+            Map<Integer, Map<String, double[]>> v = only(c, c.compute(new CalibrationStatistic.Inputs(model, data, required, log, missing)),
+                    missing);
+            CalibrationStats.checkFinite(c, v);
+            for (int l : missing) {
+                Path f = layerFile(key, c, l);
+                try {
+                    Files.createDirectories(f.getParent());
+                    CalibrationStats.save(f, c, Map.of(l, v.get(l)), meta);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot write calibration cache " + f, e);
+                }
+                done.add(l);
+            }
+        }
+        return List.copyOf(done);
+    }
+
+    /** The layers of {@code st} cached in per-layer files, among {@code layers}. */
+    private Map<Integer, Map<String, double[]>> cachedLayers(String key, CalibrationStatistic st, List<Integer> layers) {
+        Map<Integer, Map<String, double[]>> out = new java.util.TreeMap<>();
+        if (key == null) {
+            return out;
+        }
+        for (int l : layers) {
+            Path f = layerFile(key, st, l);
+            try {
+                Map<Integer, Map<String, double[]>> v = CalibrationStats.load(f, st);
+                if (v != null && v.containsKey(l)) {
+                    CalibrationStats.checkFinite(st, v);
+                    out.put(l, v.get(l));
+                }
+            } catch (RuntimeException e) {
+                log.accept("calibration: ignoring unreadable cache " + f + " (" + e.getMessage() + ")");
+            }
+        }
+        if (!out.isEmpty()) {
+            log.accept("calibration: reusing " + out.size() + " cached layer(s) " + out.keySet() + " of '" + st.id() + "'");
+        }
+        return out;
+    }
+
+    /** Exactly the asked layers of a per-layer statistic's result, or a clear error naming what it got. */
+    private static Map<Integer, Map<String, double[]>> only(CalibrationStatistic st, Map<Integer, Map<String, double[]>> got,
+            List<Integer> layers) {
+        Map<Integer, Map<String, double[]>> out = new java.util.TreeMap<>();
+        for (int l : layers) {
+            Map<String, double[]> v = got.get(l);
+            if (v == null) {
+                throw new IllegalStateException("calibration statistic '" + st.id() + "' asked for MoE layers " + layers
+                        + " returned " + got.keySet());
+            }
+            out.put(l, v);
+        }
+        return out;
     }
 
     /** {@code wanted}, what it requires (transitively) and the routing statistic, once each by id, routing first. */
@@ -189,6 +310,13 @@ public final class Calibrator {
     Path file(String key, CalibrationStatistic st) {
         String params = st.parameters().isEmpty() ? "" : "-" + sha256(st.parameters()).substring(0, 12);
         return cacheDir.resolve("calibration").resolve(key + "." + st.name() + "-v" + st.version() + params + ".safetensors");
+    }
+
+    /** A per-layer cache file of a {@link CalibrationStatistic.Computed#perLayer() per-layer} statistic. */
+    Path layerFile(String key, CalibrationStatistic st, int layer) {
+        String whole = file(key, st).getFileName().toString();
+        return cacheDir.resolve("calibration").resolve(whole.substring(0, whole.length() - ".safetensors".length()) + ".layer" + layer
+                + ".safetensors");
     }
 
     private static String sha256(String s) {

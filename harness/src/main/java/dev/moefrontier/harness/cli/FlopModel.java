@@ -29,34 +29,8 @@ final class FlopModel {
         }
     }
 
-    /** Forward FLOPs per token: 2 × (multiply-adds of projections, router, k experts, shared expert, head, attention). */
+    /** Forward FLOPs per token ({@link dev.moefrontier.harness.model.Flops#forwardPerToken}). */
     static double flopsPerToken(ModelConfig c, int seqLen) {
-        double h = c.hiddenSize();
-        var a = c.attention();
-        double macs = 0;
-        for (var l : c.layers()) {
-            if (l.mixer() == ModelConfig.Mixer.ATTENTION) {
-                double q = (double) a.heads() * a.headDim() * (a.outputGate() ? 2 : 1);
-                double kv = (double) a.kvHeads() * a.headDim();
-                macs += h * q + 2 * h * kv + (double) a.heads() * a.headDim() * h;
-                macs += 2.0 * seqLen * a.heads() * a.headDim(); // scores and values over the full (masked) context
-            } else {
-                var s = c.linear();
-                double vd = (double) s.valueHeads() * s.valueDim();
-                macs += h * (s.convChannels() + vd + 2 * s.valueHeads()) + vd * h;
-                macs += 2.0 * s.valueHeads() * s.keyDim() * s.valueDim() * 2; // state update and readout
-            }
-            if (l.mlp() == ModelConfig.Mlp.MOE) {
-                var m = c.moe();
-                macs += h * m.numExperts() + (double) m.topK() * 3 * h * m.intermediate();
-                if (m.sharedIntermediate() > 0) {
-                    macs += 3 * h * m.sharedIntermediate() + h;
-                }
-            } else {
-                macs += 3 * h * c.moe().denseIntermediate();
-            }
-        }
-        macs += h * c.vocabSize();
-        return 2 * macs;
+        return dev.moefrontier.harness.model.Flops.forwardPerToken(c, seqLen);
     }
 }

@@ -58,6 +58,7 @@ import picocli.CommandLine;
             SweepCommand.class,
             PlanCommand.class,
             RunCellCommand.class,
+            TaskCommand.class,
             CollectCommand.class,
             CheckCommand.class,
             BenchCommand.class,

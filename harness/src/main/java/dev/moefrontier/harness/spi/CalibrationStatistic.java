@@ -41,6 +41,19 @@ public interface CalibrationStatistic extends Named {
         return parameters().isEmpty() ? name() : name() + "[" + parameters() + "]";
     }
 
+    /**
+     * Floating-point operations this statistic adds for one MoE layer beyond the shared calibration forward, for {@code
+     * frontier plan --estimate}; 0 (the default) for statistics that only sum what the forward already computed.
+     *
+     * @param config the model
+     * @param layer the MoE layer
+     * @param tokens calibration tokens
+     * @param windowLength tokens per calibration window
+     */
+    default double estimatedFlops(ModelConfig config, int layer, long tokens, int windowLength) {
+        return 0;
+    }
+
     /** A statistic accumulated from the MoE events of the one streamed calibration pass. */
     interface Streamed extends CalibrationStatistic {
         /** A fresh accumulator for MoE layer {@code layer} of a model with this config. */
@@ -52,8 +65,18 @@ public interface CalibrationStatistic extends Named {
      * is computed after every statistic it {@link #requires()} and cached like the others.
      */
     interface Computed extends CalibrationStatistic {
-        /** Named arrays per MoE layer. */
+        /** Named arrays per MoE layer: every layer of {@link Inputs#layers()}. */
         Map<Integer, Map<String, double[]>> compute(Inputs inputs);
+
+        /**
+         * Whether each MoE layer's values depend only on that layer (and on what the statistic requires), never on which
+         * other layers are computed with it: then {@link #compute} may be asked for any subset of layers and get the same
+         * values, the calibrator keeps a file per layer, and {@code frontier plan} splits the statistic into per-layer
+         * scheduler tasks (e.g. merge barriers). False by default.
+         */
+        default boolean perLayer() {
+            return false;
+        }
     }
 
     /**
@@ -63,8 +86,19 @@ public interface CalibrationStatistic extends Named {
      * @param data the calibration windows
      * @param stats the statistics it requires (and the routing statistic)
      * @param log human-readable notes
+     * @param layers the MoE layers to compute, ascending: every MoE layer unless the statistic is {@link
+     *     Computed#perLayer()}, for which the calibrator may ask for a subset
      */
-    record Inputs(MoeTransformer model, CalibrationData data, CalibrationStats stats, Consumer<String> log) {}
+    record Inputs(MoeTransformer model, CalibrationData data, CalibrationStats stats, Consumer<String> log, List<Integer> layers) {
+        public Inputs {
+            layers = List.copyOf(layers);
+        }
+
+        /** Every MoE layer of the model. */
+        public Inputs(MoeTransformer model, CalibrationData data, CalibrationStats stats, Consumer<String> log) {
+            this(model, data, stats, log, model.config().moeLayers());
+        }
+    }
 
     /**
      * The running state of one MoE layer. {@link #observe} is called once per micro-batch, in calibration order, with

@@ -60,6 +60,21 @@ public interface Compressor extends Named {
     }
 
     /**
+     * Floating-point operations of planning one cell beyond its cached statistics (e.g. the layer-by-layer forwards of a
+     * sequential compressor), for {@code frontier plan --estimate}; 0 by default (planning from cached statistics costs
+     * next to nothing).
+     *
+     * @param config the model
+     * @param ratio the target ratio
+     * @param options the cell's options
+     * @param calibrationTokens calibration tokens
+     * @param windowLength tokens per calibration window
+     */
+    default double estimatedPlanFlops(ModelConfig config, double ratio, Options options, long calibrationTokens, int windowLength) {
+        return 0;
+    }
+
+    /**
      * Rejects a ratio / options combination that cannot work for this model before any work starts (by default: the
      * expert budget of methods.md §1 must keep at least top_k experts).
      */

@@ -70,6 +70,27 @@ public interface Evaluator extends Named {
     /** Scores the model in {@code ctx} on {@code files}. */
     Evaluation evaluate(EvalContext ctx, List<Path> files, Options options);
 
+    /**
+     * Tokens this task runs through the model, for {@code frontier plan --estimate}; -1 when it cannot tell. By default:
+     * the tokens of every request of the first {@code ctx.limit()} documents ({@link #requests}).
+     */
+    default long estimatedTokens(EvalContext ctx, List<Path> files, Options options) {
+        List<Request> requests;
+        try {
+            requests = requests(files, options);
+        } catch (IllegalArgumentException e) {
+            return -1;
+        }
+        long n = 0;
+        for (Request r : requests) {
+            if (ctx.limit() == null || r.doc() < ctx.limit()) {
+                int[][] pair = ctx.encodePair(r.context(), r.continuation());
+                n += pair[0].length + pair[1].length;
+            }
+        }
+        return n;
+    }
+
     /** The loglikelihood requests this task sends, for {@code frontier requests}; tasks without them refuse. */
     default List<Request> requests(List<Path> files, Options options) {
         throw new IllegalArgumentException("task '" + name() + "' does not send loglikelihood requests");

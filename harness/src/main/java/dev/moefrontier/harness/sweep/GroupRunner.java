@@ -83,6 +83,43 @@ public final class GroupRunner {
      * records that error and the group counts as failed (the caller goes on with other groups).
      */
     public Outcome run(CellGroup g, Progress progress) throws IOException {
+        return run(g, g.cells(), true, false, progress);
+    }
+
+    /**
+     * A scheduler task of phase 2 ({@link ClusterPlan}): runs {@code cells} of the group (those not finished with their
+     * current definition) and no analysis. A cell claimed by another worker is waited for until that worker finishes it
+     * or its claim expires (a pre-empted predecessor of this very task), then taken over.
+     */
+    public Outcome runCells(CellGroup g, List<Cell> cells, Progress progress) throws IOException {
+        return run(g, cells, false, true, progress);
+    }
+
+    /** The finishing task: the group's analyses over whatever cells are finished, running no cell. */
+    public Outcome analyse(CellGroup g, Progress progress) throws IOException {
+        return run(g, List.of(), true, false, progress);
+    }
+
+    /**
+     * Phase 1, shared part: the group's calibration statistics except the per-layer ones, into the cache (one streamed
+     * pass; nothing when cached already).
+     */
+    public void prepareShared(CellGroup g) {
+        CompressorCatalog catalog = CompressorCatalog.load();
+        try (MoeTransformer m = opener.apply(g.backbone().directory())) {
+            calibrator().prepareShared(m, data(m, spec.calibration().seed()), neededStats(g, catalog));
+        }
+    }
+
+    /** Phase 1, per-layer part: the group's per-layer statistics of MoE layers {@code layers}; returns those computed now. */
+    public List<Integer> prepareLayers(CellGroup g, List<Integer> layers) {
+        CompressorCatalog catalog = CompressorCatalog.load();
+        try (MoeTransformer m = opener.apply(g.backbone().directory())) {
+            return calibrator().prepareLayers(m, data(m, spec.calibration().seed()), neededStats(g, catalog), layers);
+        }
+    }
+
+    private Outcome run(CellGroup g, List<Cell> subset, boolean analyseAfter, boolean waitForClaims, Progress progress) throws IOException {
         Map<Cell, String> fingerprints = new LinkedHashMap<>();
         List<Cell> todo = new ArrayList<>();
         try {
@@ -95,9 +132,9 @@ public final class GroupRunner {
                 fingerprints.put(c, fp.of(c, checkpoint));
             }
         } catch (RuntimeException e) {
-            return failGroup(g, g.cells(), e, progress);
+            return failGroup(g, subset, e, progress);
         }
-        for (Cell c : g.cells()) {
+        for (Cell c : subset) {
             String recorded = run.recordedFingerprint(c);
             if (resume && fingerprints.get(c).equals(recorded)) {
                 progress.step(1);
@@ -113,8 +150,8 @@ public final class GroupRunner {
                 ? "|stability-resamples=" + spec.stabilityResamples() : "");
         Path analysedMark = run.analysisDir(g.backbone().name()).resolve(".done");
         boolean analysed = Files.isRegularFile(analysedMark) && groupKey.equals(Files.readString(analysedMark));
-        if (todo.isEmpty() && analysed) {
-            return new Outcome(0, g.cells().size(), 0, 0);
+        if (todo.isEmpty() && (analysed || !analyseAfter)) {
+            return new Outcome(0, subset.size(), 0, 0);
         }
         CompressorCatalog catalog = CompressorCatalog.load();
         Registry<Evaluator> tasks = Suite.registry();
@@ -136,7 +173,11 @@ public final class GroupRunner {
             }
             for (Cell c : todo) {
                 progress.status(g.backbone().name() + " " + c.id());
-                try (CellClaim claim = CellClaim.tryClaim(run.cellDir(c))) {
+                try (CellClaim claim = claim(c, fingerprints.get(c), waitForClaims)) {
+                    if (claim == null && waitForClaims) {
+                        progress.step(1); // another worker finished it while this one waited
+                        continue;
+                    }
                     if (claim == null) {
                         elsewhere++;
                         log.accept("cell " + c.backbone() + "/" + c.id() + " is being run by another worker; leaving it to it");
@@ -172,11 +213,38 @@ public final class GroupRunner {
                     plans.put(c, p);
                 }
             }
-            if (complete || elsewhere == 0) {
+            if (analyseAfter && (complete || elsewhere == 0)) {
                 analyse(g, ctx, plans, complete ? groupKey : "incomplete", complete ? catalog : null);
             }
         }
-        return new Outcome(done, g.cells().size() - todo.size(), failed, elsewhere);
+        return new Outcome(done, subset.size() - todo.size(), failed, elsewhere);
+    }
+
+    /**
+     * The claim on cell {@code c}; null when another live worker holds it (without {@code wait}) or finished it while
+     * this one waited (with {@code wait}: polled until the holder finishes or its claim expires, {@link CellClaim#LEASE}).
+     */
+    private CellClaim claim(Cell c, String fingerprint, boolean wait) throws IOException {
+        CellClaim claim = CellClaim.tryClaim(run.cellDir(c));
+        boolean said = false;
+        while (claim == null && wait) {
+            if (fingerprint.equals(run.recordedFingerprint(c))) {
+                return null;
+            }
+            if (!said) {
+                log.accept("cell " + c.backbone() + "/" + c.id() + " is claimed by another worker; waiting until it finishes or its"
+                        + " claim expires (" + CellClaim.LEASE.toSeconds() + " s without a heartbeat)");
+                said = true;
+            }
+            try {
+                Thread.sleep(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted waiting for the claim on " + run.cellDir(c));
+            }
+            claim = CellClaim.tryClaim(run.cellDir(c));
+        }
+        return claim;
     }
 
     /** Records {@code e} as the error of every unfinished cell of a group whose backbone failed to load or calibrate. */
@@ -212,22 +280,32 @@ public final class GroupRunner {
 
     /** {@link #context} on the windows drawn with {@code calibrationSeed}. */
     private CompressionContext context(MoeTransformer m, CellGroup g, CompressorCatalog catalog, long calibrationSeed) {
+        Calibrator cal = calibrator();
+        CalibrationData data = data(m, calibrationSeed);
+        return CompressionContext.builder().setModel(m).optCalibrator(cal).optData(data).optStats(cal.stats(m, data, neededStats(g, catalog)))
+                .optSeed(spec.seed()).optLog(log).build();
+    }
+
+    /** The union of the statistics the group's compressors and the registered analyzers read. */
+    public static Set<CalibrationStatistic> neededStats(CellGroup g, CompressorCatalog catalog) {
         Set<CalibrationStatistic> stats = new java.util.LinkedHashSet<>();
-        boolean needData = false;
         for (Cell c : g.cells()) {
             if (!c.isDense()) {
                 Compressor comp = catalog.get(c.compressor());
-                Options o = Options.parse(comp.name(), comp.options(), c.options());
-                stats.addAll(comp.statistics(o));
-                needData |= comp.needsCalibrationData(o);
+                stats.addAll(comp.statistics(Options.parse(comp.name(), comp.options(), c.options())));
             }
         }
         analyzers().forEach(a -> stats.addAll(a.statistics()));
-        Calibrator cal = new Calibrator(cacheDir, 8192, log);
+        return stats;
+    }
+
+    private Calibrator calibrator() {
+        return new Calibrator(cacheDir, 8192, log);
+    }
+
+    private CalibrationData data(MoeTransformer m, long calibrationSeed) {
         SweepSpec.Calibration cs = spec.calibration();
-        CalibrationData data = CalibrationData.load(new CalibrationSpec(cs.file(), cs.count(), cs.length(), calibrationSeed), m);
-        return CompressionContext.builder().setModel(m).optCalibrator(cal).optData(data).optStats(cal.stats(m, data, stats))
-                .optSeed(spec.seed()).optLog(log).build();
+        return CalibrationData.load(new CalibrationSpec(cs.file(), cs.count(), cs.length(), calibrationSeed), m);
     }
 
     /** Plans (unless dense), evaluates and writes one cell; returns its plan (null when dense). */
@@ -358,7 +436,7 @@ public final class GroupRunner {
     }
 
     /** The registered analyzers, by name. */
-    private static List<GroupAnalyzer> analyzers() {
+    static List<GroupAnalyzer> analyzers() {
         return Registry.load(GroupAnalyzer.class, "analyzer").all();
     }
 
