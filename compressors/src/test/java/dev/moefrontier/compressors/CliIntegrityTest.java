@@ -110,6 +110,6 @@ class CliIntegrityTest {
         Cli.Result help = Cli.run("plan", "--help");
         assertEquals(0, help.status());
         assertFalse(help.err().contains("picocli") || help.out().contains("picocli WARN"), help.err());
-        assertTrue(help.out().contains("--array=0-(N-1)%K"), help.out());
+        assertTrue(help.out().contains("submit.sh") && help.out().contains("--estimate"), help.out());
     }
 }

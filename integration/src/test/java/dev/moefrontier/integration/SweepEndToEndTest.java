@@ -41,10 +41,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The sweep on real minis, end to end: the CI subset spec ({@code scripts/sweeps/ci.yaml}) plus a third-party
  * compressor that fails, run once with a crash in the middle and resumed; its outputs checked for form and content,
- * against the tracked reference ({@code results/reference/ci}), and against the same cells run as a plan by
- * concurrent {@code run-cell} worker processes and collected.
+ * against the tracked reference ({@code results/reference/ci}), against the same spec planned and submitted to a real
+ * one-node SLURM cluster, and against its cells run as a plan by concurrent {@code run-cell} worker processes.
  */
 @org.junit.jupiter.api.Tag("slow") // child JVMs, GB-sized tensors or whole sweeps: excluded by -Pfast
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class SweepEndToEndTest {
     static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     static final Path CI_SPEC = ROOT.resolve("scripts/sweeps/ci.yaml");
@@ -327,13 +328,147 @@ class SweepEndToEndTest {
         assertEquals(0, Cli.run("check", changed.toString(), "--against", CI_REFERENCE.toString(), "--plan-changes", "warn").status());
     }
 
+    /**
+     * The plan of {@code scripts/sweeps/ci.yaml} submitted unedited to a real one-node SLURM cluster (Debian's slurm-wlm
+     * and munge, installed and started by {@code scripts/cluster/slurm-one-node}): the phases run in order, the
+     * finishing job completes, and the collected results equal this class's local sweep, value for value and by {@code
+     * frontier check}. Tasks run again afterwards redo nothing. Its cache (barriers computed layer by layer) is then
+     * reused by {@link #planRunByConcurrentWorkerProcessesMatchesTheSweep}.
+     */
     @Test
+    @org.junit.jupiter.api.Order(1)
+    void planSubmittedUneditedToARealSlurmClusterMatchesTheSweep() throws Exception {
+        Path cluster = tmp.resolve("slurm");
+        Path planDir = tmp.resolve("slurm-plan");
+        Map<String, String> env = new HashMap<>();
+        try {
+            Proc up = exec(List.of(ROOT.resolve("scripts/cluster/slurm-one-node").toString(), "up", cluster.toString()), Map.of(), 600);
+            assertEquals(0, up.status(), "a one-node SLURM cluster must start (install slurm-wlm and munge, or run as root):\n" + up.out());
+            String conf = up.out().lines().filter(l -> l.startsWith("SLURM_CONF=")).findFirst().orElseThrow().substring("SLURM_CONF=".length());
+            env.put("SLURM_CONF", conf);
+            // As a user would: the CLI in a process of its own, with SLURM on PATH; three cells per phase-3 task.
+            Proc p = exec(List.of(javaBin(), "-cp", System.getProperty("java.class.path"), "dev.moefrontier.harness.cli.Main", "plan",
+                    CI_SPEC.toString(), "--out", planDir.toString(), "--cache", SLURM_CACHE.get().toString(), "--cells-per-task", "3"), env, 300);
+            assertEquals(0, p.status(), p.out());
+            assertTrue(p.out().contains("sbatch --test-only accepted every SLURM script"), p.out());
+            Proc submit = exec(List.of("bash", planDir.resolve("submit.sh").toString()), env, 60);
+            assertEquals(0, submit.status(), submit.out());
+            List<String> lines = submit.out().lines().toList();
+            String finalJob = lines.get(lines.size() - 1).strip();
+            assertTrue(finalJob.matches("\\d+"), "submit.sh's last line is the final job's id: " + submit.out());
+            long deadline = System.nanoTime() + 30L * 60 * 1_000_000_000L;
+            while (!exec(List.of("squeue", "-h", "-o", "%i"), env, 30).out().isBlank()) {
+                assertTrue(System.nanoTime() < deadline, "the plan's jobs did not finish within 30 min:\n" + exec(List.of("squeue"), env, 30).out());
+                Thread.sleep(3000);
+            }
+            String state = exec(List.of("scontrol", "show", "job", finalJob), env, 30).out();
+            assertTrue(state.contains("JobState=COMPLETED"), "the finishing job completed:\n" + state + "\n" + logs(planDir));
+
+            // Each phase started after the one before had finished (tasks/PHASE-I.json: start and seconds).
+            double previousEnd = 0;
+            for (String phase : List.of("stats", "layers", "cells", "finish")) {
+                double start = Double.MAX_VALUE;
+                double end = 0;
+                try (Stream<Path> s = Files.list(planDir.resolve("tasks"))) {
+                    for (Path f : s.filter(x -> x.getFileName().toString().startsWith(phase + "-")).toList()) {
+                        JsonObject r = JsonParser.parseString(Files.readString(f)).getAsJsonObject();
+                        assertEquals(0, r.get("exit_status").getAsInt(), f + ": " + r);
+                        double t0 = java.time.Instant.parse(r.get("started").getAsString()).toEpochMilli() / 1e3;
+                        start = Math.min(start, t0);
+                        end = Math.max(end, t0 + r.get("seconds").getAsDouble());
+                    }
+                }
+                assertTrue(end > 0, "phase " + phase + " ran");
+                assertTrue(start >= previousEnd - 1e-3, "phase " + phase + " started before the phase before had finished");
+                previousEnd = end;
+            }
+
+            Path slurmRun = planDir.resolve("run");
+            assertEquals(values(frontier(run)), values(frontier(slurmRun)), "the cluster's results equal the local sweep's");
+            assertArrayEquals(Files.readAllLines(run.resolve("hodge_balance.csv")).toArray(),
+                    Files.readAllLines(slurmRun.resolve("hodge_balance.csv")).toArray());
+            Path local = localReference(tmp.resolve("local-reference"));
+            Cli.Result check = Cli.run("check", slurmRun.toString(), "--against", local.toString());
+            assertEquals(0, check.status(), check.out() + check.err());
+
+            // Run again (as a requeued task would): nothing is recomputed.
+            Cli.Result again = Cli.run("task", "--plan", planDir.toString(), "--phase", "layers", "--index", "0", "--cache",
+                    SLURM_CACHE.get().toString());
+            assertEquals(0, again.status(), again.err());
+            assertTrue(again.out().contains("computed []"), again.out());
+            Cli.Result cellsAgain = Cli.run("task", "--plan", planDir.toString(), "--phase", "cells", "--index", "0", "--cache",
+                    SLURM_CACHE.get().toString());
+            assertEquals(0, cellsAgain.status(), cellsAgain.err());
+            assertTrue(cellsAgain.out().contains("0 cells run, 3 already done, 0 failed"), cellsAgain.out());
+        } finally {
+            exec(List.of(ROOT.resolve("scripts/cluster/slurm-one-node").toString(), "down", cluster.toString()), Map.of(), 60);
+        }
+    }
+
+    /** The cache the SLURM plan filled (barriers layer by layer), shared with the run-cell workers. */
+    static final java.util.function.Supplier<Path> SLURM_CACHE = () -> tmp.resolve("slurm-cache");
+
+    /** This class's local sweep as a reference folder for {@code frontier check}: without the flaky compressor's cells. */
+    static Path localReference(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        List<String> rows = Files.readAllLines(run.resolve("frontier.csv"));
+        List<String> kept = new ArrayList<>();
+        for (String r : rows) {
+            if (!r.contains(",test-flaky,")) {
+                kept.add(r);
+            }
+        }
+        Files.write(dir.resolve("frontier.csv"), kept);
+        Files.write(dir.resolve("plans.jsonl"), Files.readAllLines(run.resolve("plans.jsonl")).stream()
+                .filter(l -> !l.contains("\"compressor\":\"test-flaky\"")).toList());
+        Files.copy(run.resolve("environment.json"), dir.resolve("environment.json"));
+        Files.copy(CI_REFERENCE.resolve("tolerances.json"), dir.resolve("tolerances.json"));
+        return dir;
+    }
+
+    record Proc(int status, String out) {}
+
+    /** Runs a command with extra environment variables, bounded; stdout and stderr together. */
+    static Proc exec(List<String> cmd, Map<String, String> env, int timeoutSeconds) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        pb.environment().put("DJL_OFFLINE", "true");
+        Path log = Files.createTempFile(tmp, "proc", ".log");
+        pb.redirectOutput(log.toFile());
+        Process p = pb.start();
+        if (!p.waitFor(timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return new Proc(124, String.join(" ", cmd) + ": timed out after " + timeoutSeconds + " s\n" + Files.readString(log));
+        }
+        return new Proc(p.exitValue(), Files.readString(log));
+    }
+
+    static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** The tails of a plan's logs, for a failure message. */
+    static String logs(Path planDir) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        try (Stream<Path> s = Files.list(planDir.resolve("logs"))) {
+            for (Path f : s.sorted().toList()) {
+                List<String> l = Files.readAllLines(f);
+                sb.append("== ").append(f).append('\n').append(String.join("\n", l.subList(Math.max(0, l.size() - 5), l.size()))).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(2)
     void planRunByConcurrentWorkerProcessesMatchesTheSweep() throws Exception {
         Path planDir = tmp.resolve("plan");
-        Cli.Result p = Cli.run("plan", CI_SPEC.toString(), "--out", planDir.toString(), "--parallel", "2");
+        Cli.Result p = Cli.run("plan", CI_SPEC.toString(), "--out", planDir.toString(), "--throttle", "2", "--no-check");
         assertEquals(0, p.status(), p.err());
-        assertTrue(Files.readString(planDir.resolve("slurm.sbatch")).contains("--array=0-" + (plan.groups().size() - 1) + "%2"));
-        assertTrue(Files.readString(planDir.resolve("job.yaml")).contains("JOB_COMPLETION_INDEX"));
+        assertTrue(Files.readString(planDir.resolve("slurm/3-cells.sbatch")).contains("--array=0-" + (SweepPlan.read(planDir).cellCount() - 1) + "%2"),
+                "one phase-3 task per cell by default");
+        assertFalse(Files.readString(planDir.resolve("slurm/1-stats.sbatch")).contains("--gres"), "CPU-only unless asked for");
+        assertTrue(Files.readString(planDir.resolve("k8s/3-cells.yaml")).contains("JOB_COMPLETION_INDEX"));
         assertEquals(plan.groups().size(), Files.readAllLines(planDir.resolve("cells.jsonl")).size());
         // One worker per group plus a duplicate of group 0, all at once into one folder with one shared cache.
         List<Process> workers = new ArrayList<>();
@@ -345,7 +480,7 @@ class SweepEndToEndTest {
         for (int g : indexes) {
             ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-cp",
                     System.getProperty("java.class.path"), "dev.moefrontier.harness.cli.Main", "run-cell", "--plan", planDir.toString(),
-                    "--index", Integer.toString(g), "--cache", tmp.resolve("worker-cache").toString(), "--quiet");
+                    "--index", Integer.toString(g), "--cache", SLURM_CACHE.get().toString(), "--quiet");
             pb.redirectErrorStream(true).redirectOutput(tmp.resolve("worker-" + workers.size() + ".log").toFile());
             pb.environment().put("DJL_OFFLINE", "true");
             workers.add(pb.start());
