@@ -35,7 +35,7 @@ import picocli.CommandLine.Parameters;
             "statistics, layers and cells are kept (cache and cell fingerprints), so running submit.sh again resumes.",
             "",
             "Resource options become #SBATCH lines; any left out is the scheduler's default, so a plain CPU partition runs",
-            "the plan as written. When sbatch is on PATH and a controller answers, every script is checked with",
+            "the plan as written (--cpus defaults to 2, the reproducible mode's threads). When sbatch is on PATH and a controller answers, every script is checked with",
             "'sbatch --test-only'.",
             "",
             "--estimate prints each phase's FLOPs and hours on this machine and on an accelerator class (with or without",
@@ -80,8 +80,9 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--time", paramLabel = "T", description = "Time limit per task (SLURM syntax, e.g. 04:00:00).")
     String time;
 
-    @Option(names = "--cpus", paramLabel = "N", description = "CPUs per task.")
-    Integer cpus;
+    @Option(names = "--cpus", paramLabel = "N", description = "CPUs per task. Default: the reproducible numerics mode's intra-op"
+            + " threads (2); fewer oversubscribe the cores (measured here: barrier tasks 3-30x slower).")
+    Integer cpus = dev.moefrontier.harness.runtime.Numerics.THREADS;
 
     @Option(names = "--mem", paramLabel = "M", description = "Memory per task (e.g. 64G).")
     String mem;
@@ -123,7 +124,7 @@ final class PlanCommand implements Callable<Integer> {
             description = "Achieved fraction of this machine's measured matmul throughput. Default: ${DEFAULT-VALUE}.")
     double cpuEfficiency;
 
-    @Option(names = "--task-overhead", defaultValue = "15", paramLabel = "S",
+    @Option(names = "--task-overhead", defaultValue = "3", paramLabel = "S",
             description = "Seconds of start-up per task (JVM, checkpoint index, calibration data). Default: ${DEFAULT-VALUE}.")
     double taskOverhead;
 

@@ -47,10 +47,43 @@ final class PlanEstimate {
     record Assumptions(String accelerator, double acceleratorEfficiency, double cpuEfficiency, double taskOverheadSeconds,
             double readGBps, int parallel) {}
 
-    /** One task's cost. */
-    record TaskCost(ClusterPlan.Phase phase, int index, double flops, double bytesRead) {}
+    /**
+     * One task's cost.
+     *
+     * @param cpuFlopsPerSecond the backbone's forward measured on this machine; 0 when not measured (the matmul rate
+     *     times the CPU efficiency is used)
+     */
+    record TaskCost(ClusterPlan.Phase phase, int index, double flops, double bytesRead, double cpuFlopsPerSecond) {}
 
-    private PlanEstimate() {}
+    /** A checkpoint up to this size has its forward timed on this machine for the estimate (larger: the matmul rate). */
+    static final long MEASURE_MAX_BYTES = 8L << 30;
+
+    /** The backbones' measured forward rates, for the estimate's header. */
+    static final Map<String, Double> MEASURED = new java.util.LinkedHashMap<>();
+
+    /**
+     * FLOP/s of a forward (without the head) of a batch of windows of {@code len} tokens, about 4,096 tokens as the
+     * calibration passes batch them (best of 3 after a warm-up): the small shapes of the minis run far below the 1024³
+     * matmul rate, and this rate says so.
+     */
+    static double measureForward(MoeTransformer m, int len, int windows) {
+        ModelConfig c = m.config();
+        java.util.Random r = new java.util.Random(0);
+        List<int[]> ids = new ArrayList<>();
+        for (int w = 0; w < windows; w++) {
+            ids.add(r.ints(len, 0, c.vocabSize()).toArray());
+        }
+        List<dev.moefrontier.harness.model.TokenBatch> batch = List.of(new dev.moefrontier.harness.model.TokenBatch(ids));
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < 4; i++) {
+            long t0 = System.nanoTime();
+            m.run(batch, dev.moefrontier.harness.model.ForwardObserver.NONE, (l, b, hidden) -> hidden.get(0).toFloatArray());
+            if (i > 0) {
+                best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+            }
+        }
+        return (double) windows * len * (Flops.forwardPerToken(c, len) - Flops.headPerToken(c)) / best;
+    }
 
     /** Every task's FLOPs and bytes read. */
     static List<TaskCost> costs(SweepPlan plan, ClusterPlan tasks, Function<Path, MoeTransformer> opener) throws IOException {
@@ -62,12 +95,20 @@ final class PlanEstimate {
         Map<Integer, ModelConfig> configs = new java.util.HashMap<>();
         Map<Integer, Double> bytes = new java.util.HashMap<>();
         Map<Integer, Double> evalFlops = new java.util.HashMap<>();
+        Map<Integer, Double> rates = new java.util.HashMap<>();
+        MEASURED.clear();
         for (CellGroup g : plan.groups()) {
             ModelConfig c = ModelConfig.load(g.backbone().directory());
             configs.put(g.index(), c);
             bytes.put(g.index(), (double) checkpointBytes(g.backbone().directory()));
             double f = 0;
             try (MoeTransformer m = opener.apply(g.backbone().directory())) {
+                if (bytes.get(g.index()) <= MEASURE_MAX_BYTES) {
+                    int l = Math.min(len, c.maxPositions());
+                    double r = measureForward(m, l, (int) Math.max(1, Math.min(spec.calibration().count(), 4096 / l)));
+                    rates.put(g.index(), r);
+                    MEASURED.put(g.backbone().name(), r);
+                }
                 for (SweepSpec.TaskEntry t : spec.tasks()) {
                     Evaluator e = evaluators.get(t.name());
                     try (EvalContext ctx = EvalContext.builder().setModel(m).optLimit(t.limit()).build()) {
@@ -87,7 +128,7 @@ final class PlanEstimate {
             for (int i = 0; i < list.size(); i++) {
                 ClusterPlan.Task t = list.get(i);
                 if (p == ClusterPlan.Phase.FINISH) {
-                    out.add(new TaskCost(p, i, 0, bytes.values().stream().mapToDouble(Double::doubleValue).sum()));
+                    out.add(new TaskCost(p, i, 0, bytes.values().stream().mapToDouble(Double::doubleValue).sum(), 0));
                     continue;
                 }
                 CellGroup g = plan.groups().get(t.group());
@@ -125,7 +166,7 @@ final class PlanEstimate {
                     }
                     default -> throw new IllegalStateException();
                 }
-                out.add(new TaskCost(p, i, f, bytes.get(g.index())));
+                out.add(new TaskCost(p, i, f, bytes.get(g.index()), rates.getOrDefault(g.index(), 0.0)));
             }
         }
         return out;
@@ -172,8 +213,10 @@ final class PlanEstimate {
         double acc = peak * 1e12 * a.acceleratorEfficiency();
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "estimate of plan %s (%d tasks)%n", name, costs.size()));
-        sb.append(String.format(Locale.ROOT, "  this machine: %.1f GFLOP/s float32 matmul measured now, %.0f%% of it assumed achieved%n", cpuGflops,
+        sb.append(String.format(Locale.ROOT, "  this machine: %.1f GFLOP/s float32 matmul measured now, %.0f%% of it assumed achieved where no forward was timed%n", cpuGflops,
                 100 * a.cpuEfficiency()));
+        MEASURED.forEach((b, r) -> sb.append(String.format(Locale.ROOT, "  %s: forward of a calibration batch measured at %.2f GFLOP/s"
+                + " (used for its tasks on this machine)%n", b, r / 1e9)));
         sb.append(String.format(Locale.ROOT, "  %s: %.0f TFLOP/s dense BF16 peak, %.0f%% of it assumed achieved%n", a.accelerator(), peak,
                 100 * a.acceleratorEfficiency()));
         sb.append(String.format(Locale.ROOT, "  per task: %.0f s start-up, checkpoint read at %.1f GB/s; wall time with %d tasks at once%n",
@@ -185,7 +228,7 @@ final class PlanEstimate {
         costs.forEach(c -> by.computeIfAbsent(c.phase(), k -> new ArrayList<>()).add(c));
         for (Map.Entry<ClusterPlan.Phase, List<TaskCost>> e : by.entrySet()) {
             double flops = e.getValue().stream().mapToDouble(TaskCost::flops).sum();
-            double[] cpuS = e.getValue().stream().mapToDouble(c -> seconds(c, cpu, a)).toArray();
+            double[] cpuS = e.getValue().stream().mapToDouble(c -> seconds(c, c.cpuFlopsPerSecond() > 0 ? c.cpuFlopsPerSecond() : cpu, a)).toArray();
             double[] accS = e.getValue().stream().mapToDouble(c -> seconds(c, acc, a)).toArray();
             double[] row = {flops, Arrays.stream(cpuS).sum(), wall(cpuS, a.parallel()), Arrays.stream(accS).sum(), wall(accS, a.parallel())};
             for (int i = 0; i < row.length; i++) {
