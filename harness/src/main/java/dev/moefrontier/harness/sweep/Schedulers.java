@@ -51,6 +51,14 @@ public final class Schedulers {
                     throw new IllegalArgumentException("--sbatch line must be one line: " + e);
                 }
             }
+            // Each value becomes one #SBATCH line: a line break or a space would end it early or add another.
+            String[][] named = {{"--job-name", jobName}, {"--partition", partition}, {"--account", account}, {"--qos", qos},
+                {"--time", time}, {"--mem", mem}, {"--gres", gres}, {"--image", image}, {"--volume-claim", volumeClaim}};
+            for (String[] n : named) {
+                if (n[1] != null && !n[1].matches("[A-Za-z0-9_.,:=@%+/-]+")) {
+                    throw new IllegalArgumentException(n[0] + " '" + n[1] + "': only letters, digits and _.,:=@%+/- are allowed");
+                }
+            }
         }
 
         /** The {@code #SBATCH} resource lines. */
