@@ -90,9 +90,9 @@ public final class Calibrator {
             Map<Integer, Map<String, double[]>> v = cached(key, st);
             if (v != null) {
                 have.put(st.id(), v);
-            } else if (st instanceof CalibrationStatistic.Computed c && c.perLayer()) {
-                parts.put(st.id(), cachedLayers(key, c, model.config().moeLayers()));
-                computed.add(c);
+            } else if (isPerLayer(st)) {
+                parts.put(st.id(), cachedLayers(key, st, model.config().moeLayers()));
+                computed.add((CalibrationStatistic.Computed) st);
             } else if (st instanceof CalibrationStatistic.Streamed s) {
                 streamed.add(s);
             } else if (st instanceof CalibrationStatistic.Computed c) {
@@ -157,7 +157,7 @@ public final class Calibrator {
     public CalibrationStats prepareShared(MoeTransformer model, CalibrationData data, Collection<? extends CalibrationStatistic> wanted) {
         List<CalibrationStatistic> shared = new ArrayList<>();
         for (CalibrationStatistic st : closure(wanted)) {
-            if (!(st instanceof CalibrationStatistic.Computed c && c.perLayer())) {
+            if (!isPerLayer(st)) {
                 shared.add(st);
             }
         }
@@ -187,9 +187,10 @@ public final class Calibrator {
         Map<String, String> meta = meta(model, data);
         java.util.Set<Integer> done = new java.util.TreeSet<>();
         for (CalibrationStatistic st : closure(wanted)) {
-            if (!(st instanceof CalibrationStatistic.Computed c && c.perLayer())) {
+            if (!isPerLayer(st)) {
                 continue;
             }
+            CalibrationStatistic.Computed c = (CalibrationStatistic.Computed) st;
             if (cached(key, c) != null) {
                 continue; // the whole statistic is cached already
             }
@@ -214,6 +215,11 @@ public final class Calibrator {
             }
         }
         return List.copyOf(done);
+    }
+
+    /** Whether {@code st} is a {@link CalibrationStatistic.Computed#perLayer() per-layer} statistic. */
+    public static boolean isPerLayer(CalibrationStatistic st) {
+        return st instanceof CalibrationStatistic.Computed c && c.perLayer();
     }
 
     /** The layers of {@code st} cached in per-layer files, among {@code layers}. */
@@ -256,7 +262,7 @@ public final class Calibrator {
     }
 
     /** {@code wanted}, what it requires (transitively) and the routing statistic, once each by id, routing first. */
-    static List<CalibrationStatistic> closure(Collection<? extends CalibrationStatistic> wanted) {
+    public static List<CalibrationStatistic> closure(Collection<? extends CalibrationStatistic> wanted) {
         Map<String, CalibrationStatistic> byId = new LinkedHashMap<>();
         java.util.ArrayDeque<CalibrationStatistic> todo = new java.util.ArrayDeque<>();
         todo.add(RoutingStatistics.ROUTING);

@@ -172,7 +172,8 @@ final class PlanCommand implements Callable<Integer> {
         SweepRunner.prepare(plan, out.resolve("run"), true, false, System.err::println);
         Path cacheDir = cache != null ? cache : out.resolve("cache");
         Files.createDirectories(cacheDir);
-        List<Path> files = Schedulers.write(out, plan.spec().name(), tasks, resources, frontier != null ? frontier : defaultFrontier(), cacheDir);
+        List<Path> files = Schedulers.write(out, plan.spec().name(), tasks, resources, frontier != null ? frontier : defaultFrontier(),
+                cacheDir, runtime.asArguments());
         System.out.printf("planned %s: %d backbones, %d cells -> %s%n", plan.spec().name(), plan.groups().size(), plan.cellCount(), out);
         for (ClusterPlan.Phase p : ClusterPlan.Phase.values()) {
             if (!tasks.tasks(p).isEmpty()) {
@@ -237,13 +238,17 @@ final class PlanCommand implements Callable<Integer> {
     record Result(int status, String output) {}
 
     private static Result exec(List<String> cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        byte[] outBytes = p.getInputStream().readAllBytes();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return new Result(124, String.join(" ", cmd) + ": no answer within 60 s");
+        Path log = Files.createTempFile("frontier-plan-check", ".log");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return new Result(124, String.join(" ", cmd) + ": no answer within 60 s");
+            }
+            return new Result(p.exitValue(), Files.readString(log));
+        } finally {
+            Files.deleteIfExists(log);
         }
-        return new Result(p.exitValue(), new String(outBytes, java.nio.charset.StandardCharsets.UTF_8));
     }
 
     private static boolean onPath(String exe) {

@@ -23,11 +23,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -173,22 +171,9 @@ final class PlanEstimate {
     }
 
     /** The group's statistics (with what they require), the per-layer ones or the others. */
-    private static Set<CalibrationStatistic> statistics(CellGroup g, CompressorCatalog catalog, boolean perLayer) {
-        Map<String, CalibrationStatistic> all = new java.util.LinkedHashMap<>();
-        java.util.ArrayDeque<CalibrationStatistic> todo = new java.util.ArrayDeque<>(dev.moefrontier.harness.sweep.GroupRunner.neededStats(g, catalog));
-        while (!todo.isEmpty()) {
-            CalibrationStatistic s = todo.poll();
-            if (all.putIfAbsent(s.id(), s) == null) {
-                todo.addAll(s.requires());
-            }
-        }
-        Set<CalibrationStatistic> out = new LinkedHashSet<>();
-        for (CalibrationStatistic s : all.values()) {
-            if ((s instanceof CalibrationStatistic.Computed c && c.perLayer()) == perLayer) {
-                out.add(s);
-            }
-        }
-        return out;
+    private static List<CalibrationStatistic> statistics(CellGroup g, CompressorCatalog catalog, boolean perLayer) {
+        return dev.moefrontier.harness.calib.Calibrator.closure(dev.moefrontier.harness.sweep.GroupRunner.neededStats(g, catalog)).stream()
+                .filter(s -> dev.moefrontier.harness.calib.Calibrator.isPerLayer(s) == perLayer).toList();
     }
 
     private static long checkpointBytes(Path dir) throws IOException {

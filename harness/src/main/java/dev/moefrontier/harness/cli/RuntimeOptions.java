@@ -44,6 +44,22 @@ public final class RuntimeOptions {
         };
     }
 
+    /**
+     * These options and the numerics mode in force as command-line arguments, so that a scheduled task runs as the
+     * command that planned it.
+     */
+    public String asArguments() {
+        StringBuilder sb = new StringBuilder("--numerics ").append(dev.moefrontier.harness.runtime.Numerics.mode().id());
+        sb.append(" --device ").append(device).append(" --residency ").append(residency);
+        if (threads != null) {
+            sb.append(" --threads ").append(threads);
+        }
+        if (skipWeightScan) {
+            sb.append(" --skip-weight-scan");
+        }
+        return sb.toString();
+    }
+
     /** Opens a model with these options. */
     public MoeTransformer open(Path dir) {
         ModelWeights.Residency r = residency();

@@ -109,17 +109,15 @@ final class TaskCommand implements Callable<Integer> {
                     List<String> missing = new ArrayList<>();
                     List<String> failed = new ArrayList<>();
                     for (CellGroup g : sp.groups()) {
-                        for (Cell c : g.cells()) {
-                            if (!run.done(c)) {
-                                (Files.isRegularFile(run.cellDir(c).resolve("error.json")) ? failed : missing).add(c.backbone() + "/" + c.id());
-                            }
+                        for (Cell c : runner.unfinished(g)) { // a result of an older definition counts as missing
+                            (Files.isRegularFile(run.cellDir(c).resolve("error.json")) ? failed : missing).add(c.backbone() + "/" + c.id());
                         }
                     }
                     detail = String.format("collected %d of %d cells; failed %s; missing %s", sp.cellCount() - failed.size() - missing.size(),
                             sp.cellCount(), failed, missing);
                     if (!failed.isEmpty() || !missing.isEmpty()) {
                         System.err.println("plan " + sp.spec().name() + " is not complete: " + failed.size() + " cell(s) failed " + failed
-                                + ", " + missing.size() + " never ran " + missing + " (their error.json and the logs in " + plan.resolve("logs")
+                                + ", " + missing.size() + " never ran (or only under an older definition) " + missing + " (their error.json and the logs in " + plan.resolve("logs")
                                 + " say why; resubmit " + plan.resolve("submit.sh") + " to run what is left)");
                     }
                     status = failed.isEmpty() && missing.isEmpty() ? 0 : 1;

@@ -1,9 +1,9 @@
 package dev.moefrontier.harness.sweep;
 
+import dev.moefrontier.harness.calib.Calibrator;
 import dev.moefrontier.harness.compress.CompressorCatalog;
 import dev.moefrontier.harness.io.CheckpointException;
 import dev.moefrontier.harness.model.ModelConfig;
-import dev.moefrontier.harness.spi.CalibrationStatistic;
 import dev.moefrontier.harness.util.Json;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -111,15 +111,7 @@ public record ClusterPlan(List<Task> stats, List<Task> layers, List<Task> cells)
 
     /** Whether the group reads a per-layer statistic (directly or through what its statistics require). */
     static boolean hasPerLayer(CellGroup g, CompressorCatalog catalog) {
-        java.util.ArrayDeque<CalibrationStatistic> todo = new java.util.ArrayDeque<>(GroupRunner.neededStats(g, catalog));
-        while (!todo.isEmpty()) {
-            CalibrationStatistic s = todo.poll();
-            if (s instanceof CalibrationStatistic.Computed c && c.perLayer()) {
-                return true;
-            }
-            todo.addAll(s.requires());
-        }
-        return false;
+        return Calibrator.closure(GroupRunner.neededStats(g, catalog)).stream().anyMatch(Calibrator::isPerLayer);
     }
 
     /** {@code tasks.json}. */

@@ -119,20 +119,33 @@ public final class GroupRunner {
         }
     }
 
+    /** The group's cells without a result of their current definition (none, or only of an older definition). */
+    public List<Cell> unfinished(CellGroup g) {
+        Map<Cell, String> fingerprints = fingerprints(g);
+        return g.cells().stream().filter(c -> !fingerprints.get(c).equals(run.recordedFingerprint(c))).toList();
+    }
+
+    /** Every cell's current fingerprint. */
+    private Map<Cell, String> fingerprints(CellGroup g) {
+        String checkpoint;
+        try (Checkpoint ck = Checkpoint.open(g.backbone().directory())) {
+            checkpoint = ck.fingerprint();
+        }
+        CellFingerprint fp = new CellFingerprint(spec);
+        Map<Cell, String> out = new LinkedHashMap<>();
+        for (Cell c : g.cells()) {
+            out.put(c, fp.of(c, checkpoint));
+        }
+        return out;
+    }
+
     private Outcome run(CellGroup g, List<Cell> subset, boolean analyseAfter, boolean waitForClaims, Progress progress) throws IOException {
-        Map<Cell, String> fingerprints = new LinkedHashMap<>();
+        Map<Cell, String> fingerprints;
         List<Cell> todo = new ArrayList<>();
         try {
-            String checkpoint;
-            try (Checkpoint ck = Checkpoint.open(g.backbone().directory())) {
-                checkpoint = ck.fingerprint();
-            }
-            CellFingerprint fp = new CellFingerprint(spec);
-            for (Cell c : g.cells()) {
-                fingerprints.put(c, fp.of(c, checkpoint));
-            }
+            fingerprints = fingerprints(g);
         } catch (RuntimeException e) {
-            return failGroup(g, subset, e, progress);
+            return failGroup(g, subset, subset.size(), e, progress);
         }
         for (Cell c : subset) {
             String recorded = run.recordedFingerprint(c);
@@ -163,13 +176,13 @@ public final class GroupRunner {
         try {
             m = opener.apply(g.backbone().directory());
         } catch (RuntimeException e) {
-            return failGroup(g, todo, e, progress);
+            return failGroup(g, todo, subset.size(), e, progress);
         }
         try (MoeTransformer model = m) {
             try {
                 ctx = context(model, g, catalog);
             } catch (RuntimeException e) {
-                return failGroup(g, todo, e, progress);
+                return failGroup(g, todo, subset.size(), e, progress);
             }
             for (Cell c : todo) {
                 progress.status(g.backbone().name() + " " + c.id());
@@ -248,7 +261,7 @@ public final class GroupRunner {
     }
 
     /** Records {@code e} as the error of every unfinished cell of a group whose backbone failed to load or calibrate. */
-    private Outcome failGroup(CellGroup g, List<Cell> cells, RuntimeException e, Progress progress) throws IOException {
+    private Outcome failGroup(CellGroup g, List<Cell> cells, int asked, RuntimeException e, Progress progress) throws IOException {
         String why = "backbone " + g.backbone().name() + " failed: " + e.getMessage();
         log.accept(why + " (" + cells.size() + " cell(s) recorded as failed; the other backbones go on)");
         RuntimeException recorded = new IllegalStateException(why, e);
@@ -260,7 +273,7 @@ public final class GroupRunner {
             }
             progress.step(1);
         }
-        return new Outcome(0, g.cells().size() - cells.size(), failed, 0);
+        return new Outcome(0, asked - cells.size(), failed, 0);
     }
 
     /** Plan stability (see {@link PlanStability}): the plans again on fresh draws of the calibration windows. */

@@ -43,6 +43,9 @@ public final class Schedulers {
             if (throttle < 0) {
                 throw new IllegalArgumentException("--throttle must be 0 (no limit) or positive, got " + throttle);
             }
+            if (mem != null) {
+                kubernetesMemory(mem); // refuses what neither scheduler would read
+            }
             if (cpus != null && cpus < 1) {
                 throw new IllegalArgumentException("--cpus must be positive, got " + cpus);
             }
@@ -111,8 +114,8 @@ public final class Schedulers {
     }
 
     /** Writes {@code slurm/}, {@code submit.sh}, {@code k8s/} and {@code logs/}; returns the files written. */
-    public static List<Path> write(Path planDir, String planName, ClusterPlan tasks, Resources r, String frontier, Path cache)
-            throws IOException {
+    public static List<Path> write(Path planDir, String planName, ClusterPlan tasks, Resources r, String frontier, Path cache,
+            String runtimeArgs) throws IOException {
         Path abs = planDir.toAbsolutePath().normalize();
         Files.createDirectories(abs.resolve("logs"));
         Files.createDirectories(abs.resolve("slurm"));
@@ -151,7 +154,7 @@ public final class Schedulers {
                     .append("export FRONTIER_NO_BUILD=1  # workers use the checkout as built when planned; they never rebuild it\n")
                     .append("exec ").append(frontier).append(" task --plan ").append(shellQuote(abs.toString())).append(" --phase ").append(p.id())
                     .append(" --index \"${SLURM_ARRAY_TASK_ID:-0}\" --cache ").append(shellQuote(cache.toAbsolutePath().normalize().toString()))
-                    .append('\n');
+                    .append(' ').append(runtimeArgs).append('\n');
             write(script, s.toString(), written);
             String var = p.id();
             submit.append(var).append("=$(submit ");
@@ -164,16 +167,17 @@ public final class Schedulers {
                     .append(n == 1 ? "" : "s").append(")\"\n");
             prev = var;
         }
-        submit.append("echo \"logs: ").append(abs.resolve("logs")).append("; results: ").append(abs.resolve("run")).append("\"\n")
+        submit.append("echo logs: ").append(shellQuote(abs.resolve("logs").toString())).append("\\; results: ")
+                .append(shellQuote(abs.resolve("run").toString())).append('\n')
                 .append("echo \"$").append(prev).append("\"\n");
         write(abs.resolve("submit.sh"), submit.toString(), written);
-        written.addAll(kubernetes(abs, planName, tasks, r, frontier, cache));
+        written.addAll(kubernetes(abs, planName, tasks, r, frontier, cache, runtimeArgs));
         return written;
     }
 
     /** One Indexed Job per phase and {@code k8s/apply.sh}, which applies them in order. */
-    private static List<Path> kubernetes(Path abs, String planName, ClusterPlan tasks, Resources r, String frontier, Path cache)
-            throws IOException {
+    private static List<Path> kubernetes(Path abs, String planName, ClusterPlan tasks, Resources r, String frontier, Path cache,
+            String runtimeArgs) throws IOException {
         List<Path> written = new ArrayList<>();
         String base = dnsName(r.jobName() != null ? r.jobName() : "mf-" + planName);
         StringBuilder apply = new StringBuilder();
@@ -221,13 +225,14 @@ public final class Schedulers {
                     .append("            - {name: FRONTIER_NO_BUILD, value: \"1\"}\n")
                     .append("          command: [\"/bin/sh\", \"-c\"]\n")
                     .append("          args: [").append(yamlString(frontier + " task --plan " + shellQuote(abs.toString()) + " --phase " + p.id()
-                            + " --index $JOB_COMPLETION_INDEX --cache " + shellQuote(cache.toAbsolutePath().normalize().toString()))).append("]\n");
+                            + " --index $JOB_COMPLETION_INDEX --cache " + shellQuote(cache.toAbsolutePath().normalize().toString()) + " "
+                            + runtimeArgs)).append("]\n");
             List<String> limits = new ArrayList<>();
             if (r.cpus() != null) {
                 limits.add("cpu: " + r.cpus());
             }
             if (r.mem() != null) {
-                limits.add("memory: " + r.mem().replaceAll("([KMGT])$", "$1i"));
+                limits.add("memory: " + kubernetesMemory(r.mem()));
             }
             if (r.gres() != null && r.gres().startsWith("gpu")) {
                 String[] g = r.gres().split(":");
@@ -243,6 +248,8 @@ public final class Schedulers {
                     .append("          persistentVolumeClaim: {claimName: ").append(r.volumeClaim() != null ? r.volumeClaim() : "moe-frontier-work")
                     .append("}\n");
             write(file, y.toString(), written);
+            // A finished Job of an earlier run would answer wait_job at once: replace it (its work is kept in the folder).
+            apply.append("kubectl delete job ").append(name).append(" --ignore-not-found --wait\n");
             apply.append("kubectl apply -f ").append(file.getFileName()).append('\n');
             if (p == ClusterPlan.Phase.CELLS) {
                 apply.append("wait_job ").append(name).append(" || echo \"phase cells: some tasks failed; finishing anyway\" >&2\n");
@@ -254,9 +261,18 @@ public final class Schedulers {
                         .append(name).append("\" >&2; exit 1; }\n");
             }
         }
-        apply.append("echo \"done: results in ").append(abs.resolve("run")).append("\"\n");
+        apply.append("echo done: results in ").append(shellQuote(abs.resolve("run").toString())).append('\n');
         write(abs.resolve("k8s").resolve("apply.sh"), apply.toString(), written);
         return written;
+    }
+
+    /** SLURM's memory (a number with an optional K, M, G or T suffix; a bare number is megabytes) as a Kubernetes quantity. */
+    static String kubernetesMemory(String mem) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)(\\d+)([KMGT])?B?").matcher(mem.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("--mem '" + mem + "': expected a number with an optional K, M, G or T suffix");
+        }
+        return m.group(1) + (m.group(2) == null ? "M" : m.group(2).toUpperCase(Locale.ROOT)) + "i";
     }
 
     /** A Kubernetes object name: lower case letters, digits and '-', at most 52 characters (leaves room for a suffix). */
