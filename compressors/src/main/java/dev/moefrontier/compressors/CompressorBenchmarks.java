@@ -12,7 +12,7 @@ public final class CompressorBenchmarks implements CliExtension {
 
     @Override
     public String description() {
-        return "bench aimer, bench ream";
+        return "bench aimer, bench ream, bench scale";
     }
 
     @Override
@@ -22,6 +22,6 @@ public final class CompressorBenchmarks implements CliExtension {
 
     @Override
     public List<Object> benchmarks() {
-        return List.of(new BenchAimer(), new dev.moefrontier.compressors.ream.BenchReam());
+        return List.of(new BenchAimer(), new dev.moefrontier.compressors.ream.BenchReam(), new dev.moefrontier.compressors.scale.BenchScale());
     }
 }

@@ -97,6 +97,8 @@ final class FullBarriers {
                 List<int[]> sub = new ArrayList<>();
                 long[] idx = new long[win.length];
                 for (int i = 0; i < win.length; i++) {
+                    int len = batch.length(win[i]); // its tokens through layers l..L and the head
+                    mb.addBound(len * dev.moefrontier.harness.model.Flops.fromLayerPerToken(mb.model.config(), layer, len));
                     sub.add(batch.sequence(win[i]));
                     idx[i] = win[i];
                     owner.add(gi);

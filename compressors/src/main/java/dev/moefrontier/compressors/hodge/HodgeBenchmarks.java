@@ -81,6 +81,17 @@ public final class HodgeBenchmarks {
     @Command(name = "barriers", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Merge-barrier throughput (merges/s) on a synthetic OLMoE-shaped layer stack, full and local mode."})
     static final class Barriers implements Callable<Integer> {
+        @Option(names = "--model", paramLabel = "DIR",
+                description = "Time an existing checkpoint instead of a synthesized one (the shape options are then ignored).")
+        Path model;
+
+        @Option(names = "--calibration", paramLabel = "FILE",
+                description = "Token ids (.json {\"input_ids\": [[...]]}) for --model (default: random windows of 128 tokens).")
+        Path calibration;
+
+        @Option(names = "--layer", defaultValue = "0", description = "MoE layer whose merges are timed. Default: ${DEFAULT-VALUE}.")
+        int layer;
+
         @Option(names = "--layers", defaultValue = "4", description = "Default: ${DEFAULT-VALUE}.")
         int layers;
 
@@ -93,11 +104,14 @@ public final class HodgeBenchmarks {
         @Option(names = "--intermediate", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}.")
         int intermediate;
 
-        @Option(names = "--tokens", defaultValue = "1024", description = "Calibration tokens. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--tokens", defaultValue = "1024", description = "Calibration tokens (random windows of 128). Default: ${DEFAULT-VALUE}.")
         int tokens;
 
         @Option(names = "--full-merges", defaultValue = "64", description = "Pairs timed in full mode. Default: ${DEFAULT-VALUE}.")
         int fullMerges;
+
+        @Option(names = "--local-merges", defaultValue = "0", description = "Pairs timed in local mode (0 = all). Default: ${DEFAULT-VALUE}.")
+        int localMerges;
 
         @Option(names = "--vocab", defaultValue = "1024", description = "Vocabulary size. Default: ${DEFAULT-VALUE}.")
         int vocab;
@@ -109,41 +123,66 @@ public final class HodgeBenchmarks {
         @Option(names = "--modes", defaultValue = "full,local", split = ",", description = "Modes to time. Default: ${DEFAULT-VALUE}.")
         List<String> modes;
 
+        @picocli.CommandLine.Mixin
+        dev.moefrontier.harness.cli.RuntimeOptions runtime;
+
         @Override
         public Integer call() throws IOException {
             Progress.quiet(true);
             Path tmp = Files.createTempDirectory("frontier-barriers");
             try {
-                Path dir = tmp.resolve("olmoe");
-                SyntheticCheckpoint.of("olmoe").layers(layers).hidden(hidden).heads(8, 8, hidden / 8)
-                        .experts(experts, 8, intermediate).vocab(vocab).seed(4).write(dir);
-                Random r = new Random(0);
-                StringBuilder sb = new StringBuilder("{\"input_ids\": [");
-                int windows = Math.max(1, tokens / 128);
-                for (int s = 0; s < windows; s++) {
-                    sb.append(s == 0 ? "" : ",").append(java.util.Arrays.toString(r.ints(128, 0, vocab).toArray()));
+                Path dir = model;
+                if (dir == null) {
+                    dir = tmp.resolve("olmoe");
+                    SyntheticCheckpoint.of("olmoe").layers(layers).hidden(hidden).heads(8, 8, hidden / 8)
+                            .experts(experts, 8, intermediate).vocab(vocab).seed(4).write(dir);
                 }
-                Path ids = tmp.resolve("ids.json");
-                Files.writeString(ids, sb.append("]}").toString());
-                try (MoeTransformer m = MoeTransformer.open(dir)) {
+                try (MoeTransformer m = runtime.open(dir)) {
+                    var c = m.config();
+                    if (!c.moeLayers().contains(layer)) {
+                        throw new IllegalArgumentException("--layer " + layer + " is not a MoE layer (MoE layers: " + c.moeLayers() + ")");
+                    }
+                    Path ids = calibration;
+                    if (ids == null) {
+                        Random r = new Random(0);
+                        StringBuilder sb = new StringBuilder("{\"input_ids\": [");
+                        for (int s = 0; s < Math.max(1, tokens / 128); s++) {
+                            sb.append(s == 0 ? "" : ",").append(java.util.Arrays.toString(r.ints(128, 0, c.vocabSize()).toArray()));
+                        }
+                        ids = tmp.resolve("ids.json");
+                        Files.writeString(ids, sb.append("]}").toString());
+                    }
                     CalibrationData d = CalibrationData.load(CalibrationSpec.tokenIds(ids), m);
                     CalibrationStats st = new Calibrator(null, 4096, x -> { }).collect(m, d, java.util.List.of(RoutingStatistics.ROUTING), ModelPatch.NONE);
+                    int e = c.moe().numExperts();
                     List<int[]> pairs = new ArrayList<>();
-                    for (int i = 0; i < experts; i++) {
-                        for (int j = i + 1; j < experts; j++) {
+                    for (int i = 0; i < e; i++) {
+                        for (int j = i + 1; j < e; j++) {
                             pairs.add(new int[] {i, j});
                         }
                     }
+                    java.util.Collections.shuffle(pairs, new Random(1)); // a sample of pairs spread over all experts
+                    double roof = dev.moefrontier.harness.cli.FlopModel.matmulGflops(runtime.device(), 2048, 5);
+                    long positions = d.windows().stream().mapToLong(w -> w.length).sum();
                     for (String name : modes) {
                         MergeBarriers.Mode mode = MergeBarriers.Mode.valueOf(name.trim().toUpperCase(java.util.Locale.ROOT));
-                        List<int[]> merges = mode == MergeBarriers.Mode.FULL ? pairs.subList(0, Math.min(fullMerges, pairs.size())) : pairs;
+                        int cap = mode == MergeBarriers.Mode.FULL ? fullMerges : localMerges > 0 ? localMerges : pairs.size();
+                        List<int[]> merges = new ArrayList<>(pairs.subList(0, Math.min(cap, pairs.size())));
+                        merges.sort(java.util.Comparator.<int[]>comparingInt(x -> x[0]).thenComparingInt(x -> x[1]));
                         try (MergeBarriers mb = new MergeBarriers(m, st, d.windows(), mode, 4096, memoryMb << 20)) {
                             long t0 = System.nanoTime();
-                            mb.compute(0, merges, "bench");
+                            mb.compute(layer, merges, "bench");
                             double secs = (System.nanoTime() - t0) / 1e9;
-                            System.out.printf("barriers     %-5s layer 0 of %d, %d experts (H=%d, I=%d, V=%d), %d tokens: %d merges in %.2f s = %.2f"
-                                    + " merges/s; %s%n", mode, layers, experts, hidden, intermediate, vocab, windows * 128, merges.size(), secs,
-                                    merges.size() / secs, mb.report());
+                            double share = mb.flopBound() / secs / (roof * 1e9);
+                            System.out.printf("barriers     %-5s layer %d of %d, %d experts (H=%d, I=%d, V=%d), %d tokens: %d merges in %.2f s = %.3g"
+                                    + " merges/s; %.1f%% of the FLOP bound at the %.1f GFLOP/s matmul roofline; %s%n", mode, layer, c.numLayers(), e,
+                                    c.hiddenSize(), c.moe().intermediate(), c.vocabSize(), positions, merges.size(), secs, merges.size() / secs,
+                                    100 * share, roof, mb.report());
+                            String key = mode.name().toLowerCase(java.util.Locale.ROOT);
+                            dev.moefrontier.harness.util.RunMetrics.add(key + "_merges", merges.size());
+                            dev.moefrontier.harness.util.RunMetrics.add(key + "_s", secs);
+                            dev.moefrontier.harness.util.RunMetrics.add(key + "_flop_bound", mb.flopBound());
+                            dev.moefrontier.harness.util.RunMetrics.add("roofline_gflops", roof / modes.size());
                         }
                     }
                 }

@@ -17,6 +17,7 @@ import dev.moefrontier.harness.model.MoeTransformer;
 import dev.moefrontier.harness.sweep.Cell;
 import dev.moefrontier.harness.util.AtomicFiles;
 import dev.moefrontier.harness.util.Json;
+import dev.moefrontier.harness.util.RunMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -200,10 +201,15 @@ public final class HodgeCommands implements CliExtension {
                 LayerBarriers lb;
                 try (MergeBarriers mb = new MergeBarriers(m, ctx.stats(), BarrierStatistic.windows(ctx.data().windows(), s), s.mode(),
                         s.batchTokens(), s.memoryBudget())) {
+                    long t0 = System.nanoTime();
                     lb = BarrierStatistic.compute(mb, layer, m.config().moe().numExperts(), s);
                     System.err.println("barriers: " + mb.report());
+                    RunMetrics.add("barrier_s", (System.nanoTime() - t0) / 1e9);
+                    RunMetrics.add("flop_bound", mb.flopBound());
                 }
                 HodgeInput hi = lb.input(HodgeCoverCompressor.saliency(ctx.stats().layer(layer)), keep);
+                int e = m.config().moe().numExperts();
+                RunMetrics.add("merges", e * (e - 1) / 2.0 + hi.candidates().length);
                 JsonObject o = HodgeCover.toJson(hi, HodgeParams.defaults());
                 o.addProperty("layer", layer);
                 o.addProperty("barrier", s.mode().name().toLowerCase(Locale.ROOT));

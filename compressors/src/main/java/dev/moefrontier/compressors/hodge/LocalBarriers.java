@@ -57,6 +57,8 @@ final class LocalBarriers {
             refOf.add(ref);
             mergeOf.add(merge);
             rows += n;
+            var c = mb.model.config(); // each real row: the merged expert, then the head
+            mb.addBound(n * (dev.moefrontier.harness.model.Flops.expertPerToken(c) + dev.moefrontier.harness.model.Flops.headPerToken(c)));
         }
 
         /** Runs the head on everything queued (the tail padded to a full block) and adds each KL to its merge. */

@@ -73,6 +73,8 @@ public final class MergeBarriers implements AutoCloseable {
     final long baseline = Memory.rss();
     final boolean highWater = Memory.resetPeak(); // VmHWM then tracks the true peak from here
     long peak;
+    // The FLOPs the merges computed so far need at the least (methods.md §4.2, "FLOP bound"): real rows only, no padding.
+    private double boundFlops;
     int atLayer = -1;
     LayerData data;
     /** KL(p_merged ‖ p_orig) instead of the reference's KL(p_orig ‖ p_merged) (option {@code kl=reverse}, methods.md §4.12). */
@@ -171,10 +173,23 @@ public final class MergeBarriers implements AutoCloseable {
         return budget;
     }
 
-    /** "memory budget 6.0 GB, peak RSS 2.10 GB (+412 MB since the barriers began)". */
+    /** "memory budget 6.0 GB, peak RSS 2.10 GB (+412 MB since the barriers began), FLOP bound 1.23 TFLOP". */
     public String report() {
         return "memory budget " + Memory.human(budget) + ", peak RSS " + Memory.human(peak) + " (+" + Memory.human(peakGrowth())
-                + " since the barriers began)";
+                + " since the barriers began), FLOP bound " + String.format(java.util.Locale.ROOT, "%.3g", boundFlops / 1e12) + " TFLOP";
+    }
+
+    /**
+     * The least FLOPs of the barriers computed so far (methods.md §4.2): LOCAL, every real row of a merge through the
+     * merged expert and the head, plus the reference head once per position; FULL, every token of a rerun window through
+     * layers l..L and the head. Padding, recomputation and the forward to the layer are not in it.
+     */
+    public double flopBound() {
+        return boundFlops;
+    }
+
+    void addBound(double flops) {
+        boundFlops += flops;
     }
 
     /** Largest growth of the resident set over its size when this object was made (bytes; sampled after each block). */
@@ -497,6 +512,7 @@ public final class MergeBarriers implements AutoCloseable {
         if (localFixedBytes(k) + 4L * rows * vocab <= budget) {
             d.refLocal = refLogProbs(d.out, d.rowBlock, d.manager);
         }
+        addBound(rows * dev.moefrontier.harness.model.Flops.headPerToken(model.config())); // the reference, once
     }
 
     /**

@@ -401,7 +401,7 @@ public final class Calibrator {
     }
 
     /** Groups windows into micro-batches of at most {@code maxTokens} padded tokens, in order. */
-    static List<TokenBatch> batches(List<int[]> windows, int maxTokens) {
+    public static List<TokenBatch> batches(List<int[]> windows, int maxTokens) {
         List<TokenBatch> out = new ArrayList<>();
         List<int[]> cur = new ArrayList<>();
         int maxLen = 0;

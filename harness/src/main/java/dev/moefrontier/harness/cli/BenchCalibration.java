@@ -43,22 +43,22 @@ final class BenchCalibration implements Callable<Integer> {
                     + " built-in statistics (routing and output norms).")
     String compressor;
 
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "Time an existing checkpoint instead of a synthesized one (the shape options are then ignored).")
+    Path model;
+
+    @Option(names = "--calibration", paramLabel = "FILE",
+            description = "Token ids (.json {\"input_ids\": [[...]]}) for --model (default: random windows).")
+    Path calibration;
+
+    @picocli.CommandLine.Mixin
+    RuntimeOptions runtime;
+
     @Override
     public Integer call() throws IOException {
         Path tmp = Files.createTempDirectory("frontier-calib");
         try {
-            Path dir = olmoeShaped(tmp, layers, hidden, experts, 8, intermediate);
-            Random r = new Random(0);
-            List<int[]> w = new ArrayList<>();
-            for (int i = 0; i < windows; i++) {
-                w.add(r.ints(length, 0, 1024).toArray());
-            }
-            Path ids = tmp.resolve("calib.json");
-            StringBuilder sb = new StringBuilder("{\"input_ids\": [");
-            for (int i = 0; i < w.size(); i++) {
-                sb.append(i == 0 ? "" : ",").append(java.util.Arrays.toString(w.get(i)));
-            }
-            Files.writeString(ids, sb.append("]}").toString());
+            Path dir = model != null ? model : olmoeShaped(tmp, layers, hidden, experts, 8, intermediate);
             var stats = new java.util.LinkedHashSet<dev.moefrontier.harness.spi.CalibrationStatistic>();
             stats.add(dev.moefrontier.harness.calib.RoutingStatistics.ROUTING); // always collected
             if (compressor == null) {
@@ -67,16 +67,37 @@ final class BenchCalibration implements Callable<Integer> {
                 var comp = dev.moefrontier.harness.compress.CompressorCatalog.shared().get(compressor);
                 stats.addAll(comp.statistics(dev.moefrontier.harness.compress.Options.parse(comp.name(), comp.options(), java.util.Map.of())));
             }
-            try (MoeTransformer m = MoeTransformer.open(dir)) {
+            try (MoeTransformer m = runtime.open(dir)) {
+                Path ids = calibration;
+                if (ids == null) {
+                    Random r = new Random(0);
+                    StringBuilder sb = new StringBuilder("{\"input_ids\": [");
+                    for (int i = 0; i < windows; i++) {
+                        sb.append(i == 0 ? "" : ",").append(java.util.Arrays.toString(r.ints(length, 0, Math.min(1024, m.config().vocabSize())).toArray()));
+                    }
+                    ids = tmp.resolve("calib.json");
+                    Files.writeString(ids, sb.append("]}").toString());
+                }
                 var data = dev.moefrontier.harness.calib.CalibrationData.load(
                         dev.moefrontier.harness.calib.CalibrationSpec.tokenIds(ids), m);
+                var batches = dev.moefrontier.harness.calib.Calibrator.batches(data.windows(), 4096);
+                // The same batches through the same forward with nothing observing: what the statistics add is the difference.
+                long p0 = System.nanoTime();
+                m.run(batches, dev.moefrontier.harness.model.ForwardObserver.NONE, (i, b, h) -> { });
+                double plain = (System.nanoTime() - p0) / 1e9;
                 var cal = new dev.moefrontier.harness.calib.Calibrator(null, 4096, s -> { });
                 long t0 = System.nanoTime();
                 cal.collect(m, data, stats, dev.moefrontier.harness.model.ModelPatch.NONE);
                 double secs = (System.nanoTime() - t0) / 1e9;
-                System.out.printf("calibration  %d x %d tokens, %s: %.2f s, %.0f tokens/s%n", windows, length,
-                        stats.stream().map(dev.moefrontier.harness.spi.CalibrationStatistic::id).sorted().toList(), secs,
-                        windows * (double) length / secs);
+                long tokens = data.tokens();
+                System.out.printf("forward      %d tokens, nothing observed: %.2f s, %.0f tokens/s%n", tokens, plain, tokens / plain);
+                System.out.printf("calibration  %d tokens, %s: %.2f s, %.0f tokens/s%n", tokens,
+                        stats.stream().map(dev.moefrontier.harness.spi.CalibrationStatistic::id).sorted().toList(), secs, tokens / secs);
+                System.out.printf("overhead     statistics add %.1f%% over the plain forward (%s residency)%n", 100 * (secs / plain - 1),
+                        m.weights().residency().name().toLowerCase(java.util.Locale.ROOT));
+                dev.moefrontier.harness.util.RunMetrics.add("tokens", tokens);
+                dev.moefrontier.harness.util.RunMetrics.add("plain_s", plain);
+                dev.moefrontier.harness.util.RunMetrics.add("calibration_s", secs);
             }
         } finally {
             deleteTree(tmp);

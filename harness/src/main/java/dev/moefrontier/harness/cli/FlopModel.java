@@ -8,11 +8,11 @@ import dev.moefrontier.harness.model.ModelConfig;
 import dev.moefrontier.harness.runtime.Engines;
 
 /** The roofline model of {@code bench forward}: forward FLOPs per token and the measured matmul throughput. */
-final class FlopModel {
+public final class FlopModel {
     private FlopModel() {}
 
     /** Best-of-n GFLOP/s of an n×n×n float32 matmul on {@code device}. */
-    static double matmulGflops(Device device, int n, int reps) {
+    public static double matmulGflops(Device device, int n, int reps) {
         try (NDManager m = dev.moefrontier.harness.runtime.Engines.manager(device)) {
             NDArray a = m.randomNormal(new Shape(n, n));
             NDArray b = m.randomNormal(new Shape(n, n));

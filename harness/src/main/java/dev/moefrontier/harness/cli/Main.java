@@ -91,6 +91,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        dev.moefrontier.harness.util.RunMetrics.installIfRequested();
         System.exit(execute(args));
     }
 
