@@ -17,6 +17,7 @@ import json
 import math
 import os
 import re
+import shlex
 import struct
 import subprocess
 import sys
@@ -154,7 +155,8 @@ def peak_rss():
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True)
-    ap.add_argument("--frontier", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "frontier"))
+    ap.add_argument("--frontier", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "frontier"),
+                    help="how to run MoE Frontier's CLI (a command line, split like a shell would)")
     ap.add_argument("--batch", type=int, default=2)
     ap.add_argument("--seq-len", type=int, default=256)
     ap.add_argument("--reps", type=int, default=3)
@@ -185,7 +187,7 @@ def main():
         inp = os.path.join(tmp, "inputs.json")
         json.dump({"input_ids": seqs}, open(inp, "w"))
         outp = os.path.join(tmp, "out.safetensors")
-        run([a.frontier, "forward", "--model", a.model, "--inputs", inp, "--out", outp, "-q"])
+        run(shlex.split(a.frontier) + ["forward", "--model", a.model, "--inputs", inp, "--out", outp, "-q"])
         ref = read_safetensors(outp)
     worst = 0.0
     for s, seq in enumerate(seqs):
@@ -202,7 +204,7 @@ def main():
     # 2. alternating rounds, each in its own process (its own peak RSS)
     ours, peer = [], []
     for r in range(a.rounds):
-        out = run([a.frontier, "bench", "forward", "--model", a.model, "--batch", str(a.batch), "--seq-len", str(a.seq_len),
+        out = run(shlex.split(a.frontier) + ["bench", "forward", "--model", a.model, "--batch", str(a.batch), "--seq-len", str(a.seq_len),
                    "--reps", str(a.reps), "-q"], timed_rss=True)
         t = float(re.search(r": ([0-9.]+) tokens/s", out[0]).group(1))
         ours.append((t, out[1]))
@@ -216,8 +218,17 @@ def main():
     mp = median([x[0] for x in peer])
     print(f"median       MoE Frontier {mo:.1f} tokens/s, HF eager {mp:.1f} tokens/s: ratio {mo / mp:.2f}x"
           f" ({a.batch} x {a.seq_len} tokens, {a.threads} threads, torch {torch.__version__} "
-          f"{torch.backends.cpu.get_cpu_capability() if hasattr(torch.backends.cpu, 'get_cpu_capability') else ''})")
+          f"{cpu_capability()})")
     print(f"peak RSS     MoE Frontier {median([x[1] for x in ours]) / 1e9:.2f} GB, HF eager {median([x[1] for x in peer]) / 1e9:.2f} GB")
+
+
+def cpu_capability():
+    """ATen's CPU kernel level where this torch says it (torch.backends.cpu exists from 2.0), else its config line."""
+    cpu = getattr(torch.backends, "cpu", None)
+    if cpu is not None and hasattr(cpu, "get_cpu_capability"):
+        return cpu.get_cpu_capability()
+    m = re.search(r"CPU capability usage: (\S+)", torch.__config__.show())
+    return m.group(1) if m else "CPU capability unknown"
 
 
 def timed(m, ids):

@@ -39,6 +39,7 @@ final class LocalBarriers {
         private final List<long[]> refOf = new ArrayList<>();
         private final List<int[]> mergeOf = new ArrayList<>();
         private int rows;
+        private NDManager owner; // where queued rows live (the loop's manager)
 
         PendingHead(MergeBarriers.LayerData d, double[] sum) {
             this.d = d;
@@ -53,6 +54,7 @@ final class LocalBarriers {
             }
             NDArray part = block.duplicate();
             part.attach(owner);
+            this.owner = owner;
             moved.add(part);
             refOf.add(ref);
             mergeOf.add(merge);
@@ -61,13 +63,22 @@ final class LocalBarriers {
             mb.addBound(n * (dev.moefrontier.harness.model.Flops.expertPerToken(c) + dev.moefrontier.harness.model.Flops.headPerToken(c)));
         }
 
-        /** Runs the head on everything queued (the tail padded to a full block) and adds each KL to its merge. */
+        /** Runs the head on everything queued, the tail padded to a full block, and adds each KL to its merge. */
         void flush(NDManager on) {
-            if (rows == 0) {
+            flush(on, true);
+        }
+
+        /**
+         * Runs the head on the queued rows in blocks of exactly {@link MergeBarriers#headRows} and adds each KL to its
+         * merge; unless {@code all}, the rows past the last full block stay queued (padding them now would run the head
+         * on mostly empty blocks: that was half the head's work).
+         */
+        void flush(NDManager on, boolean all) {
+            int blocks = all ? (rows + mb.headRows - 1) / mb.headRows : rows / mb.headRows;
+            if (rows == 0 || blocks == 0) {
                 return;
             }
             mb.trim(); // blocks freed since the last flush go back to the system before the next ones are made
-            long h = mb.model.config().hiddenSize();
             long[] ref = new long[rows];
             int[] merge = new int[rows];
             int at = 0;
@@ -76,13 +87,15 @@ final class LocalBarriers {
                 System.arraycopy(mergeOf.get(k), 0, merge, at, mergeOf.get(k).length);
                 at += refOf.get(k).length;
             }
+            int done = Math.min(rows, blocks * mb.headRows);
+            NDArray rest = null;
             try (NDManager m = on.newSubManager()) {
-                NDArray all = moved.size() == 1 ? moved.get(0) : NDArrays.concat(moved, 0); // [rows, H]
-                all.attach(m);
-                for (int r0 = 0; r0 < rows; r0 += mb.headRows) {
-                    int r1 = Math.min(rows, r0 + mb.headRows);
+                NDArray all2 = moved.size() == 1 ? moved.get(0) : NDArrays.concat(moved, 0); // [rows, H]
+                all2.attach(m);
+                for (int r0 = 0; r0 < done; r0 += mb.headRows) {
+                    int r1 = Math.min(done, r0 + mb.headRows);
                     try (NDManager hm = m.newSubManager()) {
-                        NDArray q = mb.localLogProbs(MergeBarriers.padRows(all.get(hm, new NDIndex("{}:{}", r0, r1)), mb.headRows, hm)); // [headRows, V]
+                        NDArray q = mb.localLogProbs(MergeBarriers.padRows(all2.get(hm, new NDIndex("{}:{}", r0, r1)), mb.headRows, hm)); // [headRows, V]
                         long[] ids = new long[mb.headRows];
                         for (int r = 0; r < mb.headRows; r++) {
                             ids[r] = ref[r0 + Math.min(r, r1 - r0 - 1)];
@@ -97,12 +110,22 @@ final class LocalBarriers {
                         mb.notePeak();
                     }
                 }
+                if (done < rows) {
+                    rest = all2.get(new NDIndex("{}:", done)).duplicate();
+                    rest.attach(owner);
+                }
             }
             moved.forEach(NDArray::close);
             moved.clear();
             refOf.clear();
             mergeOf.clear();
             rows = 0;
+            if (rest != null) { // the rows past the last full block, queued again
+                moved.add(rest);
+                refOf.add(Arrays.copyOfRange(ref, done, ref.length));
+                mergeOf.add(Arrays.copyOfRange(merge, done, merge.length));
+                rows = ref.length - done;
+            }
         }
 
         boolean full() {
@@ -158,7 +181,7 @@ final class LocalBarriers {
                             head.add(moved, Arrays.copyOf(ri, n), target, m);
                         }
                         if (head.full()) {
-                            head.flush(m);
+                            head.flush(m, false);
                         }
                     }
                 }
@@ -308,18 +331,18 @@ final class LocalBarriers {
                                 head.add(moved.get(new NDIndex("{}", b.create(sel))), ref, target, m);
                             }
                             if (head.full()) {
-                                head.flush(m);
+                                head.flush(m, false);
                             }
                         }
                     }
                 }
-                head.flush(m);
                 int done = 0;
                 for (int j : partners) {
                     done += j > i ? 1 : 0; // count each pair once
                 }
                 p.step(done);
             }
+            head.flush(m);
         } finally {
             mb.model.weights().release(w);
         }

@@ -129,6 +129,71 @@ class MergeBarriersTest {
         }
     }
 
+    /**
+     * The FLOP bound (methods.md 4.2) from routing observed independently: LOCAL counts each row routed to a member once
+     * through the merged expert and the head, plus the reference head per position; FULL each hit window's tokens
+     * through layers l..L and the head.
+     */
+    @Test
+    void flopBoundCountsTheRowsAndWindowsEachMergeNeeds() throws IOException {
+        try (MoeTransformer m = MoeTransformer.open(model("olmoe"))) {
+            CalibrationStats st = stats(m);
+            var c = m.config();
+            int layer = 1;
+            List<java.util.Set<Integer>> expertsOfToken = new ArrayList<>(); // per window, per position: the experts it uses
+            List<Integer> windowOfToken = new ArrayList<>();
+            for (int w = 0; w < windows.size(); w++) {
+                int win = w;
+                m.run(List.of(new dev.moefrontier.harness.model.TokenBatch(List.of(windows.get(w)))), new ForwardObserver() {
+                    @Override
+                    public void onMoe(dev.moefrontier.harness.model.MoeLayerEvent e) {
+                        if (e.layer() == layer) {
+                            long[] idx = e.topkIndexArray();
+                            int k = c.moe().topK();
+                            for (int r = 0; r < idx.length / k; r++) {
+                                java.util.Set<Integer> s = new java.util.HashSet<>();
+                                for (int q = 0; q < k; q++) {
+                                    s.add((int) idx[r * k + q]);
+                                }
+                                expertsOfToken.add(s);
+                                windowOfToken.add(win);
+                            }
+                        }
+                    }
+                }, (i, b, h) -> { });
+            }
+            List<int[]> merges = List.of(new int[] {0, 1}, new int[] {2, 5}, new int[] {3, 7}, new int[] {1, 4, 6});
+            double perRow = dev.moefrontier.harness.model.Flops.expertPerToken(c) + dev.moefrontier.harness.model.Flops.headPerToken(c);
+            double local = expertsOfToken.size() * dev.moefrontier.harness.model.Flops.headPerToken(c);
+            double full = 0;
+            for (int[] mg : merges) {
+                java.util.Set<Integer> hit = new java.util.HashSet<>();
+                for (int t = 0; t < expertsOfToken.size(); t++) {
+                    for (int e : mg) {
+                        if (expertsOfToken.get(t).contains(e)) {
+                            local += perRow;
+                            hit.add(windowOfToken.get(t));
+                            break;
+                        }
+                    }
+                }
+                for (int w : hit) {
+                    int len = windows.get(w).length;
+                    full += len * dev.moefrontier.harness.model.Flops.fromLayerPerToken(c, layer, len);
+                }
+            }
+            assertTrue(full > 0 && local > 0);
+            for (MergeBarriers.Mode mode : MergeBarriers.Mode.values()) {
+                try (MergeBarriers mb = new MergeBarriers(m, st, windows, mode, 40)) {
+                    mb.compute(layer, merges.subList(0, 3), "test"); // pairs: the grouped pair algorithm
+                    mb.compute(layer, merges.subList(3, 4), "test"); // a triplet: merge by merge
+                    double want = mode == MergeBarriers.Mode.LOCAL ? local : full;
+                    assertEquals(want, mb.flopBound(), 1e-9 * want, mode + " FLOP bound");
+                }
+            }
+        }
+    }
+
     @Test
     void groupedLocalPairsEqualMergeByMerge() throws IOException {
         for (String type : new String[] {"qwen2_moe", "mixtral"}) {
