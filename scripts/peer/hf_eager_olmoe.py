@@ -157,6 +157,9 @@ def main():
     ap.add_argument("--model", required=True)
     ap.add_argument("--frontier", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "frontier"),
                     help="how to run MoE Frontier's CLI (a command line, split like a shell would)")
+    ap.add_argument("--numerics", default="fast", choices=["fast", "reproducible"],
+                    help="MoE Frontier's numerics for the timing (fast: the machine's own kernels, as PyTorch uses them; the"
+                         " logits check always runs reproducible)")
     ap.add_argument("--batch", type=int, default=2)
     ap.add_argument("--seq-len", type=int, default=256)
     ap.add_argument("--reps", type=int, default=3)
@@ -205,7 +208,7 @@ def main():
     ours, peer = [], []
     for r in range(a.rounds):
         out = run(shlex.split(a.frontier) + ["bench", "forward", "--model", a.model, "--batch", str(a.batch), "--seq-len", str(a.seq_len),
-                   "--reps", str(a.reps), "-q"], timed_rss=True)
+                   "--reps", str(a.reps), "--numerics", a.numerics, "-q"], timed_rss=True)
         t = float(re.search(r": ([0-9.]+) tokens/s", out[0]).group(1))
         ours.append((t, out[1]))
         res = run([sys.executable, os.path.abspath(__file__), "--model", a.model, "--batch", str(a.batch), "--seq-len",
@@ -216,7 +219,7 @@ def main():
               f" tokens/s ({pj['peak_rss'] / 1e9:.2f} GB)")
     mo = median([x[0] for x in ours])
     mp = median([x[0] for x in peer])
-    print(f"median       MoE Frontier {mo:.1f} tokens/s, HF eager {mp:.1f} tokens/s: ratio {mo / mp:.2f}x"
+    print(f"median       MoE Frontier ({a.numerics}) {mo:.1f} tokens/s, HF eager {mp:.1f} tokens/s: ratio {mo / mp:.2f}x"
           f" ({a.batch} x {a.seq_len} tokens, {a.threads} threads, torch {torch.__version__} "
           f"{cpu_capability()})")
     print(f"peak RSS     MoE Frontier {median([x[1] for x in ours]) / 1e9:.2f} GB, HF eager {median([x[1] for x in peer]) / 1e9:.2f} GB")

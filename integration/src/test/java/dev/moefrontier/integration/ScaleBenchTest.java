@@ -1,5 +1,6 @@
 package dev.moefrontier.integration;
 
+import dev.moefrontier.integration.Procs.Proc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,22 +28,8 @@ class ScaleBenchTest {
     @TempDir
     Path tmp;
 
-    record Proc(int status, String out) {}
-
-    /** Runs a command, bounded; stdout and stderr together. */
     Proc exec(List<String> cmd, Map<String, String> env, int timeoutSeconds) throws java.io.IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().putAll(env);
-        pb.environment().put("DJL_OFFLINE", "true");
-        pb.environment().put("OPT_OUT_TRACKING", "true");
-        Path log = Files.createTempFile(tmp, "proc", ".log");
-        pb.redirectOutput(log.toFile());
-        Process p = pb.start();
-        if (!p.waitFor(timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return new Proc(124, String.join(" ", cmd) + ": timed out after " + timeoutSeconds + " s\n" + Files.readString(log));
-        }
-        return new Proc(p.exitValue(), Files.readString(log));
+        return Procs.exec(cmd, env, timeoutSeconds, tmp);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.moefrontier.integration;
 
+import dev.moefrontier.integration.Procs.Proc;
 import dev.moefrontier.plots.Figures;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -426,21 +427,9 @@ class SweepEndToEndTest {
         return dir;
     }
 
-    record Proc(int status, String out) {}
-
     /** Runs a command with extra environment variables, bounded; stdout and stderr together. */
     static Proc exec(List<String> cmd, Map<String, String> env, int timeoutSeconds) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().putAll(env);
-        pb.environment().put("DJL_OFFLINE", "true");
-        Path log = Files.createTempFile(tmp, "proc", ".log");
-        pb.redirectOutput(log.toFile());
-        Process p = pb.start();
-        if (!p.waitFor(timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return new Proc(124, String.join(" ", cmd) + ": timed out after " + timeoutSeconds + " s\n" + Files.readString(log));
-        }
-        return new Proc(p.exitValue(), Files.readString(log));
+        return Procs.exec(cmd, env, timeoutSeconds, tmp);
     }
 
     static String javaBin() {

@@ -144,13 +144,7 @@ public final class HodgeBenchmarks {
                     }
                     Path ids = calibration;
                     if (ids == null) {
-                        Random r = new Random(0);
-                        StringBuilder sb = new StringBuilder("{\"input_ids\": [");
-                        for (int s = 0; s < Math.max(1, tokens / 128); s++) {
-                            sb.append(s == 0 ? "" : ",").append(java.util.Arrays.toString(r.ints(128, 0, c.vocabSize()).toArray()));
-                        }
-                        ids = tmp.resolve("ids.json");
-                        Files.writeString(ids, sb.append("]}").toString());
+                        ids = dev.moefrontier.harness.cli.BenchCommand.randomIds(tmp.resolve("ids.json"), Math.max(1, tokens / 128), 128, c.vocabSize(), 0);
                     }
                     CalibrationData d = CalibrationData.load(CalibrationSpec.tokenIds(ids), m);
                     CalibrationStats st = new Calibrator(null, 4096, x -> { }).collect(m, d, java.util.List.of(RoutingStatistics.ROUTING), ModelPatch.NONE);

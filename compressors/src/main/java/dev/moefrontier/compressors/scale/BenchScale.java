@@ -22,7 +22,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -385,15 +384,8 @@ public final class BenchScale implements Callable<Integer> {
         return String.format(Locale.ROOT, "%.2f GB/s", bytes / 1e9 / secs);
     }
 
-    /** Random token-id windows (seeded) as a calibration file. */
     private Path ids(Path file, int windows, int vocab, long seed) throws IOException {
-        Random r = new Random(seed);
-        StringBuilder sb = new StringBuilder("{\"input_ids\": [");
-        for (int i = 0; i < windows; i++) {
-            sb.append(i == 0 ? "" : ",").append(java.util.Arrays.toString(r.ints(window, 0, vocab).toArray()));
-        }
-        Files.writeString(file, sb.append("]}").toString());
-        return file;
+        return BenchCommand.randomIds(file, windows, window, vocab, seed);
     }
 
     /** GB/s of reading every safetensors shard once, in 64 MiB sequential reads (whatever the page cache holds). */

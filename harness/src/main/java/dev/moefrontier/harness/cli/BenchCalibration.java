@@ -7,9 +7,6 @@ import dev.moefrontier.harness.model.MoeTransformer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -73,13 +70,7 @@ final class BenchCalibration implements Callable<Integer> {
             try (MoeTransformer m = runtime.open(dir)) {
                 Path ids = calibration;
                 if (ids == null) {
-                    Random r = new Random(0);
-                    StringBuilder sb = new StringBuilder("{\"input_ids\": [");
-                    for (int i = 0; i < windows; i++) {
-                        sb.append(i == 0 ? "" : ",").append(java.util.Arrays.toString(r.ints(length, 0, Math.min(1024, m.config().vocabSize())).toArray()));
-                    }
-                    ids = tmp.resolve("calib.json");
-                    Files.writeString(ids, sb.append("]}").toString());
+                    ids = BenchCommand.randomIds(tmp.resolve("calib.json"), windows, length, Math.min(1024, m.config().vocabSize()), 0);
                 }
                 var data = dev.moefrontier.harness.calib.CalibrationData.load(
                         dev.moefrontier.harness.calib.CalibrationSpec.tokenIds(ids), m);

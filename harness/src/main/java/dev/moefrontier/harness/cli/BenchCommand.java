@@ -38,6 +38,17 @@ public final class BenchCommand implements Runnable {
         }
     }
 
+    /** Writes {@code windows} seeded random windows of {@code length} token ids below {@code vocab} as a calibration file. */
+    public static Path randomIds(Path file, int windows, int length, int vocab, long seed) throws IOException {
+        java.util.Random r = new java.util.Random(seed);
+        StringBuilder sb = new StringBuilder("{\"input_ids\": [");
+        for (int i = 0; i < windows; i++) {
+            sb.append(i == 0 ? "" : ",").append(java.util.Arrays.toString(r.ints(length, 0, vocab).toArray()));
+        }
+        Files.writeString(file, sb.append("]}").toString());
+        return file;
+    }
+
     /** A synthetic OLMoE-shaped checkpoint in a temporary directory. */
     public static Path olmoeShaped(Path tmp, int layers, int hidden, int experts, int topk, int intermediate) throws IOException {
         Path dir = tmp.resolve("olmoe-synthetic");
