@@ -158,6 +158,7 @@ public final class HodgeBenchmarks {
                     java.util.Collections.shuffle(pairs, new Random(1)); // a sample of pairs spread over all experts
                     double roof = dev.moefrontier.harness.cli.FlopModel.matmulGflops(runtime.device(), 2048, 5);
                     long positions = d.windows().stream().mapToLong(w -> w.length).sum();
+                    dev.moefrontier.harness.util.RunMetrics.add("roofline_gflops", roof);
                     for (String name : modes) {
                         MergeBarriers.Mode mode = MergeBarriers.Mode.valueOf(name.trim().toUpperCase(java.util.Locale.ROOT));
                         int cap = mode == MergeBarriers.Mode.FULL ? fullMerges : localMerges > 0 ? localMerges : pairs.size();
@@ -176,7 +177,6 @@ public final class HodgeBenchmarks {
                             dev.moefrontier.harness.util.RunMetrics.add(key + "_merges", merges.size());
                             dev.moefrontier.harness.util.RunMetrics.add(key + "_s", secs);
                             dev.moefrontier.harness.util.RunMetrics.add(key + "_flop_bound", mb.flopBound());
-                            dev.moefrontier.harness.util.RunMetrics.add("roofline_gflops", roof / modes.size());
                         }
                     }
                 }

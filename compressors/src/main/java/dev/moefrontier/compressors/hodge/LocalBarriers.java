@@ -70,8 +70,8 @@ final class LocalBarriers {
 
         /**
          * Runs the head on the queued rows in blocks of exactly {@link MergeBarriers#headRows} and adds each KL to its
-         * merge; unless {@code all}, the rows past the last full block stay queued (padding them now would run the head
-         * on mostly empty blocks: that was half the head's work).
+         * merge; unless {@code all}, the rows past the last full block stay queued (padding them now would spend head rows
+         * on zeros at every flush).
          */
         void flush(NDManager on, boolean all) {
             int blocks = all ? (rows + mb.headRows - 1) / mb.headRows : rows / mb.headRows;
@@ -90,12 +90,12 @@ final class LocalBarriers {
             int done = Math.min(rows, blocks * mb.headRows);
             NDArray rest = null;
             try (NDManager m = on.newSubManager()) {
-                NDArray all2 = moved.size() == 1 ? moved.get(0) : NDArrays.concat(moved, 0); // [rows, H]
-                all2.attach(m);
+                NDArray queued = moved.size() == 1 ? moved.get(0) : NDArrays.concat(moved, 0); // [rows, H]
+                queued.attach(m);
                 for (int r0 = 0; r0 < done; r0 += mb.headRows) {
                     int r1 = Math.min(done, r0 + mb.headRows);
                     try (NDManager hm = m.newSubManager()) {
-                        NDArray q = mb.localLogProbs(MergeBarriers.padRows(all2.get(hm, new NDIndex("{}:{}", r0, r1)), mb.headRows, hm)); // [headRows, V]
+                        NDArray q = mb.localLogProbs(MergeBarriers.padRows(queued.get(hm, new NDIndex("{}:{}", r0, r1)), mb.headRows, hm)); // [headRows, V]
                         long[] ids = new long[mb.headRows];
                         for (int r = 0; r < mb.headRows; r++) {
                             ids[r] = ref[r0 + Math.min(r, r1 - r0 - 1)];
@@ -111,7 +111,7 @@ final class LocalBarriers {
                     }
                 }
                 if (done < rows) {
-                    rest = all2.get(new NDIndex("{}:", done)).duplicate();
+                    rest = queued.get(new NDIndex("{}:", done)).duplicate();
                     rest.attach(owner);
                 }
             }

@@ -39,7 +39,7 @@ import picocli.CommandLine.Option;
             "synthesize, calibrate (REAP + frequency), AIMER, merge barriers (local on one layer, full on a few merges),",
             "HodgeCover, export of a compressed checkpoint, evaluation, a plan estimate. Prints per stage the wall time,",
             "throughput, peak RSS and the share of its FLOP bound (or of the disk's sequential read) achieved, then a",
-            "projection of the paper's grid from the measured rates. Takes about an hour on 2 cores; needs ~30 GB of disk."})
+            "projection of the paper's grid from the measured rates. About 45 minutes on 2 cores; ~35 GB of disk."})
 public final class BenchScale implements Callable<Integer> {
     @Option(names = "--backbones", split = ",", defaultValue = "olmoe,qwen35",
             description = "olmoe (16 layers, H 2048, 64 experts of 1024, V 50304) and/or qwen35 (a slice of Qwen3.5-35B-A3B). Default: ${DEFAULT-VALUE}.")
@@ -183,8 +183,8 @@ public final class BenchScale implements Callable<Integer> {
         rows.add(new Row(label, "sequential read of the checkpoint", bytes / 1e9 / read, -1, gbps(bytes, bytes / 1e9 / read), ""));
 
         List<String> stream = List.of("--residency", "stream", "--no-cache");
-        Child cal = child(work, name + "-calibration", concat(List.of("bench", "calibration", "--model", ckpt.toString(), "--calibration",
-                calib.toString(), "--compressor", "reap", "--residency", "stream")));
+        Child cal = child(work, name + "-calibration", List.of("bench", "calibration", "--model", ckpt.toString(), "--calibration",
+                calib.toString(), "--compressor", "reap", "--residency", "stream"));
         double plain = cal.num("plain_s");
         double stats = cal.num("calibration_s");
         double tokens = cal.num("tokens");
@@ -249,15 +249,14 @@ public final class BenchScale implements Callable<Integer> {
             notes.append("plan --estimate of the paper's compressors at 33/66% on this checkpoint (").append(calibWindows).append(" x ")
                     .append(window).append(" calibration tokens, full barriers, mini_ppl), this machine:\n\n```\n")
                     .append(estimateLines(pe.log())).append("```\n\n");
-            projection(localStage, fb, sc, tokens, layerFlops);
+            projection(localStage, fb, tokens * layerFlops / sc.wallS()); // the scores stage: open and calibrate, as a task would
         }
     }
 
     /** The paper's grid projected from this run's measured rates (methods.md §11's FLOP model, measured efficiencies). */
-    private void projection(Child local, Child fullStage, Child scores, double calTokens, double layerFlops) {
+    private void projection(Child local, Child fullStage, double fwdRate) { // rates in FLOP/s
         double fullRate = fullStage.num("full_flop_bound") / fullStage.num("full_s"); // FLOP/s full barriers achieved here
         double localRate = local.num("flop_bound") / local.num("barrier_s");
-        double fwdRate = calTokens * layerFlops / scores.wallS();
         List<Object[]> nets = List.of(new Object[] {"OLMoE-1B-7B", config("olmoe", 16, 2048, 1024, 16, 16, 128, 64, 50304)},
                 new Object[] {"Qwen3.5-35B-A3B", config("qwen3_5_moe", 40, 2048, 512, 16, 2, 256, 256, 248320)},
                 new Object[] {"Qwen3.5-122B-A10B", config("qwen3_5_moe", 48, 3072, 1024, 32, 2, 256, 256, 248320)});
@@ -343,10 +342,6 @@ public final class BenchScale implements Callable<Integer> {
         List<String> r = new ArrayList<>(a);
         r.addAll(b);
         return r;
-    }
-
-    private static List<String> concat(List<String> a) {
-        return a;
     }
 
     private void add(String backbone, String stage, Child c, String throughput, String share) {
